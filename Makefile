@@ -1,0 +1,53 @@
+# eSoseska identity layer: `make run` starts the dev stack, `make test` runs every test.
+# Everything these need is fetched here (Maven Central, PyPI, npm); nothing is installed by hand.
+
+PYTHON ?= python3
+KEYCLOAK_VERSION := $(shell sed -n 's:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p' keycloak-theme/pom.xml)
+KEYCLOAK_DIST := .cache/keycloak-$(KEYCLOAK_VERSION)
+PROVIDER_JAR := keycloak-theme/target/esoseska-keycloak.jar
+PROVIDER_SOURCES := $(shell find keycloak-theme/src/main -type f) keycloak-theme/pom.xml
+VENV := .venv
+MVN := mvn -B -q
+
+.PHONY: setup run test test-java test-python reset clean
+
+setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
+
+run: setup
+	$(VENV)/bin/python -m devstack run
+
+test: setup test-java test-python
+
+test-java:
+	$(MVN) -f keycloak-theme/pom.xml verify
+
+test-python: setup
+	$(VENV)/bin/python -m pytest
+
+# dev data of `make run` (Keycloak users, bridge database, mails): gone, re-imported at the next start
+reset:
+	rm -rf var/dev
+
+clean:
+	rm -rf var .cache $(VENV) node_modules keycloak-theme/target
+
+$(VENV)/.installed: registration-bridge/pyproject.toml registration-bridge/requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c registration-bridge/requirements.lock -e 'registration-bridge[test,server,postgres]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Keycloak itself, from Maven Central, unpacked into the ignored .cache/ (Maven keeps the archive in ~/.m2)
+$(KEYCLOAK_DIST)/bin/kc.sh:
+	mkdir -p .cache
+	$(MVN) dependency:copy -Dartifact=org.keycloak:keycloak-quarkus-dist:$(KEYCLOAK_VERSION):tar.gz -DoutputDirectory=.cache
+	tar -xzf .cache/keycloak-quarkus-dist-$(KEYCLOAK_VERSION).tar.gz -C .cache
+	rm -f .cache/keycloak-quarkus-dist-$(KEYCLOAK_VERSION).tar.gz
+	touch $@
+
+$(PROVIDER_JAR): $(PROVIDER_SOURCES)
+	$(MVN) -f keycloak-theme/pom.xml -DskipTests package

@@ -1,0 +1,1 @@
+"""The local stack (Keycloak, registration bridge, mail catcher) for `make run` and the test suite."""

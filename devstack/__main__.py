@@ -1,0 +1,60 @@
+"""`python -m devstack run`: the dev stack in the foreground until Ctrl-C (what `make run` does)."""
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from .layout import DEMO_DIR, REALM, VAR, Ports
+from .services import ServiceFailed
+from .stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings
+
+
+def _stop_on_sigterm(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def run() -> int:
+    stack = Stack(StackSettings(ports=Ports.dev(), var_dir=VAR / "dev"))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        print("starting the mail catcher, the registration bridge and Keycloak (the first start takes a minute) ...",
+              flush=True)
+        stack.start()
+        s = stack.settings
+        print(f"""
+eSoseska identity stack is up (Ctrl-C stops all of it):
+
+  Register / log in       {s.keycloak_url}/realms/{REALM}/account
+  Keycloak admin console  {s.keycloak_url}/admin/   ({ADMIN_USER} / {ADMIN_PASSWORD}, dev only)
+  Registration bridge     {s.bridge_url}/healthz   {s.bridge_url}/v1/managers
+  Mail catcher            {s.mail_url}   (SMTP localhost:{s.ports.smtp}; JSON: {s.mail_url}/email)
+
+Demo payers to register with: {DEMO_DIR.relative_to(DEMO_DIR.parents[1])}/*.csv (listed in the README).
+Data and logs: {s.var_dir}
+""", flush=True)
+        if stack.realm_file_changed_since_import():
+            print("note: realm-export.json changed since the dev realm was imported; `make reset` re-imports it "
+                  "(and deletes the dev data).", flush=True)
+        while all(service.running for service in (stack.mail, stack.bridge, stack.keycloak)):
+            time.sleep(1)
+        for service in (stack.mail, stack.bridge, stack.keycloak):
+            if not service.running:
+                print(f"{service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}",
+                      file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    except ServiceFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["run"]:
+        print("usage: python -m devstack run", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(run())

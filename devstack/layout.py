@@ -1,0 +1,53 @@
+"""Where things are: the repo, its caches, the pinned Keycloak version, and the ports of a stack."""
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache"
+VAR = ROOT / "var"
+VENV_BIN = ROOT / ".venv" / "bin"
+POM = ROOT / "keycloak-theme" / "pom.xml"
+PROVIDER_JAR = ROOT / "keycloak-theme" / "target" / "esoseska-keycloak.jar"
+REALM_FILE = ROOT / "realm-export.json"
+DEMO_DIR = ROOT / "registration-bridge" / "demo"
+MAILDEV = ROOT / "node_modules" / ".bin" / "maildev"
+REALM = "esoseska"
+
+
+def keycloak_version() -> str:
+    """The one pinned Keycloak version: the `keycloak.version` property of keycloak-theme/pom.xml."""
+    match = re.search(r"<keycloak\.version>([^<]+)</keycloak\.version>", POM.read_text())
+    if not match:
+        raise RuntimeError(f"no <keycloak.version> in {POM}")
+    return match.group(1).strip()
+
+
+def keycloak_dist() -> Path:
+    return CACHE / f"keycloak-{keycloak_version()}"
+
+
+@dataclass(frozen=True)
+class Ports:
+    keycloak: int
+    keycloak_management: int
+    bridge: int
+    smtp: int
+    mail_web: int
+
+    @classmethod
+    def dev(cls) -> "Ports":
+        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025)
+
+    @classmethod
+    def free(cls) -> "Ports":
+        return cls(*(free_port() for _ in range(5)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

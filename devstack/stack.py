@@ -1,0 +1,169 @@
+"""The whole local stack: mail catcher, registration bridge, Keycloak with our provider and realm."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .layout import (DEMO_DIR, MAILDEV, PROVIDER_JAR, REALM, REALM_FILE, ROOT, VENV_BIN, Ports, keycloak_dist,
+                     keycloak_version)
+from .services import Service, ServiceFailed, http_ok, port_in_use
+
+# Dev-only values; the same defaults stand in realm-export.json and registration_bridge/settings.py.
+DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
+DEV_BRIDGE_CLIENT_SECRET = "dev-only-bridge-client-secret"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "admin"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    ports: Ports
+    var_dir: Path                    # all state of this stack: Keycloak home and data, bridge database, logs
+    callback_secret: str = DEV_CALLBACK_SECRET
+    bridge_client_secret: str = DEV_BRIDGE_CLIENT_SECRET
+    fresh: bool = False              # start from empty data (tests) instead of keeping it (make run)
+    bridge_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://localhost:{self.ports.keycloak}"
+
+    @property
+    def bridge_url(self) -> str:
+        return f"http://localhost:{self.ports.bridge}"
+
+    @property
+    def mail_url(self) -> str:
+        return f"http://localhost:{self.ports.mail_web}"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.var_dir / 'bridge.sqlite3'}"
+
+    @property
+    def logs(self) -> Path:
+        return self.var_dir / "logs"
+
+    @property
+    def keycloak_home(self) -> Path:
+        return self.var_dir / "keycloak"
+
+    def bridge_environment(self) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.database_url,
+            "BRIDGE_CALLBACK_SECRET": self.callback_secret,
+            "KEYCLOAK_URL": self.keycloak_url,
+            "KEYCLOAK_REALM": REALM,
+            "BRIDGE_KEYCLOAK_CLIENT_ID": "registration-bridge",
+            "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.bridge_client_secret,
+            **self.bridge_env,
+        }
+
+
+class Stack:
+    def __init__(self, settings: StackSettings) -> None:
+        self.settings = settings
+        s = settings
+        self.mail = Service(
+            "mail catcher", [MAILDEV, "--smtp", s.ports.smtp, "--web", s.ports.mail_web, "--ip", "127.0.0.1"],
+            env={}, cwd=ROOT, log_path=s.logs / "maildev.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.mail_web}/email"), ready_timeout=30)
+        self.bridge = Service(
+            "registration bridge",
+            [VENV_BIN / "gunicorn", "--bind", f"127.0.0.1:{s.ports.bridge}", "--workers", "2",
+             "--access-logfile", "-", "registration_bridge:create_app()"],
+            env=s.bridge_environment(), cwd=ROOT, log_path=s.logs / "bridge.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
+        self.keycloak = Service(
+            "Keycloak",
+            [s.keycloak_home / "bin" / "kc.sh", "start-dev", f"--http-port={s.ports.keycloak}",
+             f"--http-management-port={s.ports.keycloak_management}", "--import-realm", "--health-enabled=true"],
+            env={
+                "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
+                "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                # the placeholders of realm-export.json
+                "BRIDGE_URL": f"http://127.0.0.1:{s.ports.bridge}",
+                "BRIDGE_CALLBACK_SECRET": s.callback_secret,
+                "BRIDGE_KEYCLOAK_CLIENT_SECRET": s.bridge_client_secret,
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(s.ports.smtp),
+            },
+            cwd=ROOT, log_path=s.logs / "keycloak.log",
+            ready=self._keycloak_ready, ready_timeout=240)
+
+    def _keycloak_ready(self) -> bool:
+        p = self.settings.ports
+        return (http_ok(f"http://127.0.0.1:{p.keycloak_management}/health/ready")()
+                and http_ok(f"http://127.0.0.1:{p.keycloak}/realms/{REALM}/.well-known/openid-configuration")())
+
+    # --- preparation ----------------------------------------------------------------------
+    def prepare(self) -> None:
+        s = self.settings
+        if s.fresh and s.var_dir.exists():
+            shutil.rmtree(s.var_dir)
+        s.var_dir.mkdir(parents=True, exist_ok=True)
+        self._prepare_keycloak_home()
+        self.seed_demo_data()
+
+    def _prepare_keycloak_home(self) -> None:
+        home = self.settings.keycloak_home
+        dist = keycloak_dist()
+        if not (dist / "bin" / "kc.sh").exists():
+            raise SystemExit(f"Keycloak {keycloak_version()} is not in {dist}; run `make setup` first")
+        if not PROVIDER_JAR.exists():
+            raise SystemExit(f"{PROVIDER_JAR} is missing; run `make setup` first")
+        installed = home / "version.txt"
+        if installed.exists() and keycloak_version() not in installed.read_text():
+            # another Keycloak version: keep nothing of the old install (its dev data would not upgrade cleanly)
+            shutil.rmtree(home)
+        if not home.exists():
+            shutil.copytree(dist, home, symlinks=True)
+        shutil.copy2(PROVIDER_JAR, home / "providers" / PROVIDER_JAR.name)
+        import_dir = home / "data" / "import"
+        import_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REALM_FILE, import_dir / f"{REALM}.json")
+
+    def realm_file_changed_since_import(self) -> bool:
+        """True when realm-export.json differs from the one the kept dev realm was imported from."""
+        marker = self.settings.keycloak_home / "data" / "realm-imported.sha256"
+        current = hashlib.sha256(REALM_FILE.read_bytes()).hexdigest()
+        if not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(current)
+            return False
+        return marker.read_text().strip() != current
+
+    def seed_demo_data(self) -> None:
+        """Demo managers and payers (registration-bridge/demo/), so a person can register at once."""
+        cli = str(VENV_BIN / "registration-bridge")
+        env = {**__import__("os").environ, **self.settings.bridge_environment()}
+        for line in (DEMO_DIR / "managers.csv").read_text(encoding="utf-8").splitlines()[1:]:
+            if not line.strip():
+                continue
+            manager_id, name = (part.strip() for part in line.split(",", 1))
+            subprocess.run([cli, "add-manager", manager_id, "--name", name], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            subprocess.run([cli, "import-payers", "--manager", manager_id, str(DEMO_DIR / f"{manager_id}.csv")],
+                           env=env, check=True, stdout=subprocess.DEVNULL)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def start(self) -> "Stack":
+        busy = [port for port in vars(self.settings.ports).values() if port_in_use(port)]
+        if busy:
+            raise ServiceFailed(f"port(s) {', '.join(map(str, busy))} already in use: is another stack still running?")
+        self.prepare()
+        for service in (self.mail, self.bridge, self.keycloak):
+            service.start()
+        for service in (self.mail, self.bridge, self.keycloak):
+            service.wait_ready()
+        return self
+
+    def stop(self) -> None:
+        services = (self.keycloak, self.bridge, self.mail)
+        for service in services:
+            service.terminate()
+        for service in services:
+            service.stop()

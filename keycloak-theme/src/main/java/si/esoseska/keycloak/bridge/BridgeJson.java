@@ -1,0 +1,123 @@
+package si.esoseska.keycloak.bridge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The bridge's JSON: request bodies out, answers in. Anything unexpected is a {@link BridgeUnavailableException}. */
+public final class BridgeJson {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private BridgeJson() {
+    }
+
+    public static byte[] verifyBody(VerifyRequest request) {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("manager_id", request.managerId());
+        body.put("payer_code", request.payerCode());
+        body.put("bill_password", request.billPassword());
+        putIfPresent(body, "email", request.email());
+        putIfPresent(body, "client_ip", request.clientIp());
+        putIfPresent(body, "locale", request.locale());
+        return bytes(body);
+    }
+
+    public static byte[] claimBody(String ticket, String userId) {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("ticket", ticket);
+        body.put("user_id", userId);
+        return bytes(body);
+    }
+
+    public static VerifyResult parseVerify(byte[] json) throws BridgeUnavailableException {
+        JsonNode root = read(json);
+        JsonNode ok = root.get("ok");
+        if (ok == null || !ok.isBoolean()) {
+            throw new BridgeUnavailableException("verify answer without a boolean 'ok'");
+        }
+        if (ok.booleanValue()) {
+            String ticket = text(root, "ticket");
+            if (ticket == null || ticket.isEmpty()) {
+                throw new BridgeUnavailableException("verify answer without a ticket");
+            }
+            Map<String, List<String>> attributes = new LinkedHashMap<>();
+            JsonNode attrs = root.path("attributes");
+            attrs.fieldNames().forEachRemaining(name -> {
+                List<String> values = new ArrayList<>();
+                attrs.get(name).forEach(v -> {
+                    if (v.isTextual()) {
+                        values.add(v.textValue());
+                    }
+                });
+                attributes.put(name, values);
+            });
+            return VerifyResult.verified(ticket, attributes);
+        }
+        List<VerifyResult.FieldError> errors = new ArrayList<>();
+        for (JsonNode error : root.path("errors")) {
+            String field = text(error, "field");
+            String code = text(error, "code");
+            if (code != null) {
+                errors.add(new VerifyResult.FieldError(field, code));
+            }
+        }
+        if (errors.isEmpty()) {
+            throw new BridgeUnavailableException("verify answer rejected the payer without saying why");
+        }
+        return VerifyResult.rejected(errors);
+    }
+
+    public static List<ManagerOption> parseManagers(byte[] json) throws BridgeUnavailableException {
+        JsonNode managers = read(json).get("managers");
+        if (managers == null || !managers.isArray()) {
+            throw new BridgeUnavailableException("managers answer without a 'managers' list");
+        }
+        List<ManagerOption> options = new ArrayList<>();
+        for (JsonNode m : managers) {
+            String id = text(m, "id");
+            String name = text(m, "name");
+            if (id != null && name != null) {
+                options.add(new ManagerOption(id, name));
+            }
+        }
+        return List.copyOf(options);
+    }
+
+    private static JsonNode read(byte[] json) throws BridgeUnavailableException {
+        try {
+            JsonNode root = MAPPER.readTree(json);
+            if (root == null || !root.isObject()) {
+                throw new BridgeUnavailableException("answer is not a JSON object");
+            }
+            return root;
+        } catch (IOException e) {
+            throw new BridgeUnavailableException("answer is not JSON", e);
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    private static void putIfPresent(ObjectNode body, String field, String value) {
+        if (value != null && !value.isEmpty()) {
+            body.put(field, value);
+        }
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

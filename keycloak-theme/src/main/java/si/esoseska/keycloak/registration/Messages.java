@@ -1,0 +1,48 @@
+package si.esoseska.keycloak.registration;
+
+import java.util.Map;
+import si.esoseska.keycloak.bridge.VerifyResult;
+
+/** Message keys of the theme (messages_sl / messages_en), and how the bridge's stable codes map onto them. */
+final class Messages {
+
+    static final String PAYER_CODE_MISSING = "payerCodeMissing";
+    static final String PAYER_CODE_TOO_LONG = "payerCodeTooLong";
+    static final String BILL_PASSWORD_MISSING = "billPasswordMissing";
+    static final String BILL_PASSWORD_TOO_LONG = "billPasswordTooLong";
+    static final String MANAGER_MISSING = "managerMissing";
+    static final String MANAGER_UNKNOWN = "managerUnknown";
+    static final String PAYER_NOT_VERIFIED = "payerNotVerified";
+    static final String PAYER_CHECK_UNAVAILABLE = "payerCheckUnavailable";
+    static final String MANAGERS_UNAVAILABLE = "managersUnavailable";
+    static final String PAYER_CLAIMED_MEANWHILE = "payerClaimedMeanwhile";
+
+    /** Bridge field name → form field name. */
+    private static final Map<String, String> FIELDS = Map.of(
+            "manager_id", PayerForm.MANAGER_ID,
+            "payer_code", PayerForm.PAYER_CODE,
+            "bill_password", PayerForm.BILL_PASSWORD);
+
+    private static final Map<String, String> MISSING = Map.of(
+            PayerForm.MANAGER_ID, MANAGER_MISSING,
+            PayerForm.PAYER_CODE, PAYER_CODE_MISSING,
+            PayerForm.BILL_PASSWORD, BILL_PASSWORD_MISSING);
+
+    private Messages() {
+    }
+
+    /** The form field an error of the bridge belongs to (the bill password when it names none we know). */
+    static String formField(VerifyResult.FieldError error) {
+        return FIELDS.getOrDefault(error.field(), PayerForm.BILL_PASSWORD);
+    }
+
+    /** The message key for an error of the bridge; unknown codes read as "not verified", never as a raw code. */
+    static String messageKey(VerifyResult.FieldError error) {
+        String field = formField(error);
+        return switch (error.code()) {
+            case "required" -> MISSING.get(field);
+            case "unknown_manager" -> MANAGER_UNKNOWN;
+            default -> PAYER_NOT_VERIFIED;
+        };
+    }
+}

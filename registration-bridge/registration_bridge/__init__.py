@@ -1,0 +1,49 @@
+"""The registration bridge: Keycloak asks it whether a payer is real, and it records who claimed which payer."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .bill_passwords import BillPasswordHasher
+from .db import create_schema, make_engine, make_session_factory
+from .settings import Settings
+from .tickets import TicketIssuer
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.extensions["bridge.settings"] = settings
+
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    sessions = make_session_factory(engine)
+    app.extensions["bridge.engine"] = engine
+    app.extensions["bridge.sessions"] = sessions
+    app.extensions["bridge.hasher"] = BillPasswordHasher(settings.bill_password_key)
+    # Tickets are signed with a key Keycloak never sees, so only the bridge can mint them.
+    app.extensions["bridge.tickets"] = TicketIssuer(settings.bill_password_key, settings.ticket_ttl_seconds)
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(HTTPException)
+    def http_error_as_json(exc: HTTPException):
+        return jsonify(error=(exc.name or "error").lower().replace(" ", "_"), description=exc.description), exc.code
+
+    from .api import health, managers, registrations
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(managers.bp)
+    app.register_blueprint(registrations.bp)
+
+    logging.getLogger("registration_bridge").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,97 @@
+"""Callbacks from Keycloak's registration form: check a payer, then claim it for the new user.
+
+Every call must carry a fresh `X-Signature` by the shared callback secret; anything else gets 401
+and changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from .. import signing
+from ..context import registry, settings, tickets
+from ..payer_registry import ClaimOutcome, Outcome
+from ..tickets import InvalidTicket, PayerRef
+from .validation import BadRequestBody, Field, read_object
+
+bp = Blueprint("registrations", __name__, url_prefix="/v1/registrations")
+log = logging.getLogger(__name__)
+
+VERIFY_FIELDS = {
+    "manager_id": Field(64, required=True),
+    "payer_code": Field(64, required=True),
+    "bill_password": Field(128, required=True),
+    "email": Field(254),
+    "first_name": Field(200),
+    "last_name": Field(200),
+    "client_ip": Field(64),
+    "locale": Field(16),
+}
+CLAIM_FIELDS = {
+    "ticket": Field(1024, required=True),
+    "user_id": Field(64, required=True),
+}
+
+# The form shows one answer for all of these, so the form can not be used to learn which payers exist.
+NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED}
+
+
+@bp.before_request
+def require_signature():
+    s = settings()
+    if not signing.is_valid(request.headers.get(signing.HEADER), request.get_data(cache=True),
+                            s.callback_secrets, s.signature_tolerance_seconds):
+        log.warning("refused callback %s: missing, bad or stale signature", request.path)
+        return jsonify(error="invalid_signature"), 401
+    return None
+
+
+@bp.errorhandler(BadRequestBody)
+def bad_body(exc: BadRequestBody):
+    return jsonify(error="invalid_request", problems=exc.problems), 400
+
+
+@bp.post("/verify")
+def verify():
+    """Check payer code + bill password for a manager. No side effects beyond the attempt log."""
+    body = read_object(request, VERIFY_FIELDS)
+    errors = []
+    for field in ("manager_id", "payer_code", "bill_password"):
+        if not body.get(field, "").strip():
+            errors.append({"field": field, "code": "required"})
+    if errors:
+        return jsonify(ok=False, errors=errors)
+
+    result = registry().check(body["manager_id"].strip(), body["payer_code"], body["bill_password"],
+                              body.get("client_ip"))
+    log.info("payer check manager=%s payer=%s outcome=%s", result.manager_id, result.payer_code,
+             result.outcome.value)
+    if result.outcome is Outcome.UNKNOWN_MANAGER:
+        return jsonify(ok=False, errors=[{"field": "manager_id", "code": "unknown_manager"}])
+    if result.outcome in NOT_VERIFIED:
+        return jsonify(ok=False, errors=[{"field": "bill_password", "code": "payer_not_verified"}])
+    ticket = tickets().issue(PayerRef(result.manager_id, result.payer_code))
+    return jsonify(ok=True, ticket=ticket,
+                   attributes={"managers": [result.manager_id], "payer_accounts": [result.payer_account]})
+
+
+@bp.post("/claims")
+def claim():
+    """Record payer → Keycloak user, once the user exists. Idempotent for the same user."""
+    body = read_object(request, CLAIM_FIELDS)
+    try:
+        payer = tickets().redeem(body["ticket"])
+    except InvalidTicket:
+        return jsonify(error="invalid_ticket"), 400
+    outcome = registry().claim(payer.manager_id, payer.payer_code, body["user_id"])
+    log.info("payer claim manager=%s payer=%s user=%s outcome=%s", payer.manager_id, payer.payer_code,
+             body["user_id"], outcome.value)
+    account = f"{payer.manager_id}:{payer.payer_code}"
+    if outcome is ClaimOutcome.CLAIMED:
+        return jsonify(status="claimed", payer_account=account), 201
+    if outcome is ClaimOutcome.ALREADY_YOURS:
+        return jsonify(status="already_yours", payer_account=account), 200
+    if outcome is ClaimOutcome.UNKNOWN_PAYER:
+        return jsonify(error="payer_unknown"), 409
+    return jsonify(error="payer_already_claimed"), 409

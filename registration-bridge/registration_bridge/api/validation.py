@@ -1,0 +1,44 @@
+"""Strict checks of callback bodies: a JSON object with known fields of the right type and size."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request
+
+
+class BadRequestBody(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Field:
+    max_length: int
+    required: bool = False
+
+
+def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
+    """The JSON body as a dict of strings, or BadRequestBody naming every problem."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequestBody(["the body must be a JSON object"])
+    problems = [f"unknown field {name!r}" for name in body if name not in schema]
+    values: dict[str, str] = {}
+    for name, spec in schema.items():
+        value = body.get(name)
+        if value is None:
+            if spec.required:
+                problems.append(f"missing field {name!r}")
+            continue
+        if not isinstance(value, str):
+            problems.append(f"field {name!r} must be a string")
+        elif len(value) > spec.max_length:
+            problems.append(f"field {name!r} is longer than {spec.max_length} characters")
+        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            problems.append(f"field {name!r} contains control characters")
+        else:
+            values[name] = value
+    if problems:
+        raise BadRequestBody(problems)
+    return values

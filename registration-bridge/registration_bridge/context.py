@@ -1,0 +1,28 @@
+"""What a request handler needs from the app: its settings, a database session, the registry."""
+from __future__ import annotations
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from .payer_registry import PayerRegistry
+from .settings import Settings
+from .tickets import TicketIssuer
+
+
+def settings() -> Settings:
+    return current_app.extensions["bridge.settings"]
+
+
+def db_session() -> Session:
+    """The app context's database session, closed when the context ends."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["bridge.sessions"]()
+    return g.db_session
+
+
+def registry() -> PayerRegistry:
+    return PayerRegistry(db_session(), current_app.extensions["bridge.hasher"])
+
+
+def tickets() -> TicketIssuer:
+    return current_app.extensions["bridge.tickets"]

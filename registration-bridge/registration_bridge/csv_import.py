@@ -1,0 +1,218 @@
+"""Import of a manager's payer list from its billing system's CSV export.
+
+Format: a header line, then one payer a line. Columns `payer_code,bill_password` are required,
+`holder_name,address,unit` optional. Separator `,` `;` or tab; UTF-8 (with or without BOM) or
+Windows-1250. Re-importing updates payers by code and never duplicates them. The file is applied
+all or nothing: any bad row is reported with its line number and nothing of the file is kept.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .bill_passwords import BillPasswordHasher, normalize_bill_password, normalize_payer_code
+from .models import Manager, Payer
+
+REQUIRED_COLUMNS = ("payer_code", "bill_password")
+OPTIONAL_COLUMNS = ("holder_name", "address", "unit")
+MAX_LENGTHS = {"payer_code": 64, "bill_password": 128, "holder_name": 200, "address": 300, "unit": 64}
+BATCH_SIZE = 1000
+MAX_REPORTED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class CsvImportError(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    encoding: str = "utf-8"
+
+
+@dataclass
+class _Row:
+    line: int
+    payer_code: str
+    bill_password: str
+    holder_name: str | None
+    address: str | None
+    unit: str | None
+
+
+@dataclass
+class _Errors:
+    items: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, line: int, message: str) -> None:
+        self.total += 1
+        if len(self.items) < MAX_REPORTED_ERRORS:
+            self.items.append(RowError(line, message))
+
+
+def detect_encoding(stream: BinaryIO) -> str:
+    """UTF-8 (BOM or not) when the whole file decodes as UTF-8, else Windows-1250."""
+    start = stream.tell()
+    head = stream.read(3)
+    if head == codecs.BOM_UTF8:
+        stream.seek(start)
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    chunk = head
+    try:
+        while chunk:
+            decoder.decode(chunk)
+            chunk = stream.read(1 << 16)
+        decoder.decode(b"", final=True)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "cp1250"
+    stream.seek(start)
+    return encoding
+
+
+def _dialect_for(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: counts[sep])
+
+
+class PayerImport:
+    def __init__(self, session: Session, hasher: BillPasswordHasher) -> None:
+        self._session = session
+        self._hasher = hasher
+
+    def run(self, manager_id: str, stream: BinaryIO) -> ImportReport:
+        if self._session.get(Manager, manager_id) is None:
+            raise CsvImportError([RowError(0, f"unknown manager {manager_id!r}; add it first with add-manager")])
+        encoding = detect_encoding(stream)
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        report = ImportReport(encoding=encoding)
+        errors = _Errors()
+        seen: dict[str, int] = {}
+        batch: list[_Row] = []
+        try:
+            for row in self._rows(text, errors):
+                first_line = seen.setdefault(row.payer_code, row.line)
+                if first_line != row.line:
+                    errors.add(row.line, f"payer code {row.payer_code} is already on line {first_line}")
+                    continue
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    self._apply(manager_id, batch, report)
+                    batch = []
+            if batch:
+                self._apply(manager_id, batch, report)
+            if errors.total:
+                if errors.total > len(errors.items):
+                    errors.items.append(RowError(0, f"and {errors.total - len(errors.items)} more errors"))
+                raise CsvImportError(errors.items)
+            if report.rows == 0:
+                raise CsvImportError([RowError(2, "the file has no payers")])
+            self._session.commit()
+        except BaseException:
+            self._session.rollback()
+            raise
+        finally:
+            text.detach()
+        return report
+
+    def _rows(self, text: io.TextIOWrapper, errors: _Errors) -> Iterator[_Row]:
+        header_line = text.readline()
+        if not header_line.strip():
+            raise CsvImportError([RowError(1, "the file is empty; expected a header line "
+                                              "payer_code,bill_password[,holder_name,address,unit]")])
+        delimiter = _dialect_for(header_line)
+        header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        if missing or unknown or len(set(header)) != len(header):
+            problems = []
+            if missing:
+                problems.append("missing column(s) " + ", ".join(missing))
+            if unknown:
+                problems.append("unknown column(s) " + ", ".join(repr(c) for c in unknown))
+            if len(set(header)) != len(header):
+                problems.append("a column appears twice")
+            raise CsvImportError([RowError(1, "; ".join(problems))])
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        line = 1
+        try:
+            for values in reader:
+                line = reader.line_num + 1
+                if not values or all(not v.strip() for v in values):
+                    continue
+                if len(values) != len(header):
+                    errors.add(line, f"expected {len(header)} values, found {len(values)}")
+                    continue
+                record = dict(zip(header, values))
+                row = self._validate(line, record, errors)
+                if row is not None:
+                    yield row
+        except csv.Error as exc:
+            errors.add(reader.line_num + 1, f"unreadable CSV: {exc}")
+
+    @staticmethod
+    def _validate(line: int, record: dict[str, str], errors: _Errors) -> _Row | None:
+        ok = True
+        for column, limit in MAX_LENGTHS.items():
+            value = record.get(column)
+            if value is not None and len(value.strip()) > limit:
+                errors.add(line, f"{column} is longer than {limit} characters")
+                ok = False
+            if value is not None and any(ord(ch) < 32 for ch in value):
+                errors.add(line, f"{column} contains control characters")
+                ok = False
+        code = normalize_payer_code(record["payer_code"])
+        password = normalize_bill_password(record["bill_password"])
+        if not code:
+            errors.add(line, "payer_code is empty")
+            ok = False
+        if not password:
+            errors.add(line, "bill_password is empty")
+            ok = False
+        if not ok:
+            return None
+        return _Row(line, code, password,
+                    *((record.get(c) or "").strip() or None for c in OPTIONAL_COLUMNS))
+
+    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport) -> None:
+        codes = [row.payer_code for row in batch]
+        existing = {p.payer_code: p for p in self._session.scalars(
+            select(Payer).where(Payer.manager_id == manager_id, Payer.payer_code.in_(codes)))}
+        for row in batch:
+            digest = self._hasher.digest(manager_id, row.payer_code, row.bill_password)
+            values = {"bill_password_hash": digest, "holder_name": row.holder_name,
+                      "address": row.address, "unit": row.unit}
+            payer = existing.get(row.payer_code)
+            report.rows += 1
+            if payer is None:
+                self._session.add(Payer(manager_id=manager_id, payer_code=row.payer_code, **values))
+                report.inserted += 1
+            elif any(getattr(payer, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(payer, k, v)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        self._session.flush()

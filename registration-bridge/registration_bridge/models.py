@@ -1,0 +1,74 @@
+"""The payer registry's tables."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Manager(Base):
+    """A property manager ("upravnik"); its id is a short slug such as `staninvest`."""
+
+    __tablename__ = "managers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Payer(Base):
+    """A payer account of a manager, as printed on the bill. The bill password is kept only as a keyed hash."""
+
+    __tablename__ = "payers"
+    __table_args__ = (UniqueConstraint("manager_id", "payer_code", name="uq_payers_manager_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("managers.id"), index=True)
+    payer_code: Mapped[str] = mapped_column(String(64))
+    bill_password_hash: Mapped[str] = mapped_column(String(64))
+    holder_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    claim: Mapped["Claim | None"] = relationship(back_populates="payer", uselist=False)
+
+    @property
+    def account(self) -> str:
+        """The payer account as it appears in tokens: `<manager id>:<payer code>`."""
+        return f"{self.manager_id}:{self.payer_code}"
+
+
+class Claim(Base):
+    """Payer → Keycloak user. One payer has at most one user (unique payer_id)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), unique=True)
+    keycloak_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    payer: Mapped[Payer] = relationship(back_populates="claim")
+
+
+class VerificationAttempt(Base):
+    """One payer check and its real outcome; the form only ever sees 'not verified'. No bill password here."""
+
+    __tablename__ = "verification_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    manager_id: Mapped[str] = mapped_column(String(64))
+    payer_code: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    client_ip: Mapped[str | None] = mapped_column(String(64))

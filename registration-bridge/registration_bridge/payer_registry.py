@@ -1,0 +1,142 @@
+"""The payer registry: checks a payer against its bill, records claims, and answers who claimed what."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .bill_passwords import BillPasswordHasher, normalize_payer_code
+from .models import Claim, Manager, Payer, VerificationAttempt
+
+# Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
+_ABSENT_DIGEST = "0" * 64
+
+
+class Outcome(str, enum.Enum):
+    VERIFIED = "verified"
+    UNKNOWN_MANAGER = "unknown_manager"
+    UNKNOWN_PAYER = "unknown_payer"
+    WRONG_BILL_PASSWORD = "wrong_bill_password"
+    ALREADY_CLAIMED = "already_claimed"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    outcome: Outcome
+    manager_id: str
+    payer_code: str
+
+    @property
+    def verified(self) -> bool:
+        return self.outcome is Outcome.VERIFIED
+
+    @property
+    def payer_account(self) -> str:
+        return f"{self.manager_id}:{self.payer_code}"
+
+
+class ClaimOutcome(str, enum.Enum):
+    CLAIMED = "claimed"
+    ALREADY_YOURS = "already_yours"
+    CLAIMED_BY_OTHER = "claimed_by_other"
+    UNKNOWN_PAYER = "unknown_payer"
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    manager_id: str
+    payer_code: str
+    keycloak_user_id: str
+    claimed_at: str
+    holder_name: str | None
+
+
+class PayerRegistry:
+    def __init__(self, session: Session, hasher: BillPasswordHasher) -> None:
+        self._session = session
+        self._hasher = hasher
+
+    # --- managers -------------------------------------------------------------------------
+    def managers(self) -> list[Manager]:
+        return list(self._session.scalars(select(Manager).order_by(Manager.name)))
+
+    def add_manager(self, manager_id: str, name: str) -> Manager:
+        manager = self._session.get(Manager, manager_id)
+        if manager is None:
+            manager = Manager(id=manager_id, name=name)
+            self._session.add(manager)
+        else:
+            manager.name = name
+        self._session.commit()
+        return manager
+
+    # --- the payer check ------------------------------------------------------------------
+    def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:
+        """Check a payer against the bill. Writes only the attempt log."""
+        code = normalize_payer_code(payer_code)
+        payer = self._find_payer(manager_id, code)
+        stored = payer.bill_password_hash if payer is not None else _ABSENT_DIGEST
+        password_ok = self._hasher.matches(stored, manager_id, code, bill_password)
+        if self._session.get(Manager, manager_id) is None:
+            outcome = Outcome.UNKNOWN_MANAGER
+        elif payer is None:
+            outcome = Outcome.UNKNOWN_PAYER
+        elif not password_ok:
+            outcome = Outcome.WRONG_BILL_PASSWORD
+        elif payer.claim is not None:
+            outcome = Outcome.ALREADY_CLAIMED
+        else:
+            outcome = Outcome.VERIFIED
+        self._session.add(VerificationAttempt(manager_id=manager_id[:64], payer_code=code[:64],
+                                              outcome=outcome.value, client_ip=client_ip))
+        self._session.commit()
+        return CheckResult(outcome, manager_id, code)
+
+    # --- claims ---------------------------------------------------------------------------
+    def claim(self, manager_id: str, payer_code: str, keycloak_user_id: str) -> ClaimOutcome:
+        """Record payer → user. Idempotent for the same user; the unique constraint settles races."""
+        payer = self._find_payer(manager_id, payer_code)
+        if payer is None:
+            return ClaimOutcome.UNKNOWN_PAYER
+        if payer.claim is not None:
+            return self._existing_claim_outcome(payer.claim, keycloak_user_id)
+        self._session.add(Claim(payer_id=payer.id, keycloak_user_id=keycloak_user_id))
+        try:
+            self._session.commit()
+        except IntegrityError:
+            self._session.rollback()
+            existing = self._session.scalar(select(Claim).where(Claim.payer_id == payer.id))
+            if existing is None:  # pragma: no cover - the winner released it again in between
+                return ClaimOutcome.CLAIMED_BY_OTHER
+            return self._existing_claim_outcome(existing, keycloak_user_id)
+        return ClaimOutcome.CLAIMED
+
+    @staticmethod
+    def _existing_claim_outcome(claim: Claim, keycloak_user_id: str) -> ClaimOutcome:
+        if claim.keycloak_user_id == keycloak_user_id:
+            return ClaimOutcome.ALREADY_YOURS
+        return ClaimOutcome.CLAIMED_BY_OTHER
+
+    def claims(self, manager_id: str | None = None) -> list[ClaimRow]:
+        query = (select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
+                 .order_by(Payer.manager_id, Payer.payer_code))
+        if manager_id is not None:
+            query = query.where(Payer.manager_id == manager_id)
+        return [ClaimRow(payer.manager_id, payer.payer_code, claim.keycloak_user_id,
+                         claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
+                for claim, payer in self._session.execute(query)]
+
+    def claimed_user_ids(self) -> set[str]:
+        return set(self._session.scalars(select(Claim.keycloak_user_id).distinct()))
+
+    def release_claims_of_user(self, keycloak_user_id: str) -> int:
+        result = self._session.execute(delete(Claim).where(Claim.keycloak_user_id == keycloak_user_id))
+        self._session.commit()
+        return result.rowcount or 0
+
+    def _find_payer(self, manager_id: str, payer_code: str) -> Payer | None:
+        return self._session.scalar(
+            select(Payer).where(Payer.manager_id == manager_id, Payer.payer_code == payer_code))

@@ -1,0 +1,90 @@
+"""Every setting of the bridge, read from the environment in one place.
+
+Dev defaults let `make run` work out of the box. They are marked as such, and a bridge started
+with BRIDGE_ENV=production refuses to start while any secret still has its dev default.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Mapping
+
+DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
+DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
+DEV_KEYCLOAK_CLIENT_SECRET = "dev-only-bridge-client-secret"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe for the environment the bridge runs in."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    database_url: str = "sqlite:///var/bridge.sqlite3"
+    # Shared with Keycloak's payer-check execution: signs every callback (HMAC-SHA256).
+    callback_secret: str = DEV_CALLBACK_SECRET
+    # Accepted besides callback_secret while a secret is being rotated (empty: none).
+    callback_secret_previous: str = ""
+    signature_tolerance_seconds: int = 300
+    # Key of the keyed hash (HMAC-SHA256) that bill passwords are stored as.
+    bill_password_key: str = DEV_BILL_PASSWORD_KEY
+    # How long the ticket from /verify may be exchanged for a claim.
+    ticket_ttl_seconds: int = 600
+    max_request_bytes: int = 16 * 1024
+    keycloak_url: str = "http://localhost:8080"
+    keycloak_realm: str = "esoseska"
+    keycloak_client_id: str = "registration-bridge"
+    keycloak_client_secret: str = DEV_KEYCLOAK_CLIENT_SECRET
+
+    # environment variable of each field
+    ENV_NAMES = {
+        "environment": "BRIDGE_ENV",
+        "database_url": "DATABASE_URL",
+        "callback_secret": "BRIDGE_CALLBACK_SECRET",
+        "callback_secret_previous": "BRIDGE_CALLBACK_SECRET_PREVIOUS",
+        "signature_tolerance_seconds": "BRIDGE_SIGNATURE_TOLERANCE_SECONDS",
+        "bill_password_key": "BRIDGE_BILL_PASSWORD_KEY",
+        "ticket_ttl_seconds": "BRIDGE_TICKET_TTL_SECONDS",
+        "max_request_bytes": "BRIDGE_MAX_REQUEST_BYTES",
+        "keycloak_url": "KEYCLOAK_URL",
+        "keycloak_realm": "KEYCLOAK_REALM",
+        "keycloak_client_id": "BRIDGE_KEYCLOAK_CLIENT_ID",
+        "keycloak_client_secret": "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            name = cls.ENV_NAMES[f.name]
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+            else:
+                values[f.name] = raw
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    @property
+    def callback_secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.callback_secret, self.callback_secret_previous) if s)
+
+    def check(self) -> None:
+        if self.environment != "production":
+            return
+        dev = {
+            "BRIDGE_CALLBACK_SECRET": self.callback_secret == DEV_CALLBACK_SECRET,
+            "BRIDGE_BILL_PASSWORD_KEY": self.bill_password_key == DEV_BILL_PASSWORD_KEY,
+            "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.keycloak_client_secret == DEV_KEYCLOAK_CLIENT_SECRET,
+        }
+        unsafe = [name for name, is_dev in dev.items() if is_dev]
+        if unsafe:
+            raise SettingsError("production needs real secrets; still at dev defaults: " + ", ".join(unsafe))
