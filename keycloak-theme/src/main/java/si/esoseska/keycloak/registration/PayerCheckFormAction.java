@@ -39,6 +39,7 @@ final class PayerCheckFormAction implements FormAction {
 
     @Override
     public void buildPage(FormContext context, LoginFormsProvider form) {
+        LegalLinks.addTo(form, context.getRealm());
         try {
             form.setAttribute("managers", ManagerDirectory.managers(settings(context)));
         } catch (BridgeUnavailableException e) {
