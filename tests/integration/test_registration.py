@@ -68,6 +68,9 @@ def test_resident_registers_activates_by_email_and_tokens_carry_the_links(stack,
     assert id_token["managers"] == ["staninvest"]
     assert id_token["payer_accounts"] == [f"staninvest:{payer['code']}"]
     assert id_token["phone_number"] == "041 123 456"
+    access_token = jwt_claims(tokens["access_token"])
+    assert access_token["managers"] == ["staninvest"]
+    assert access_token["payer_accounts"] == [f"staninvest:{payer['code']}"]
     userinfo = fresh.userinfo(tokens["access_token"])
     assert userinfo["managers"] == ["staninvest"]
     assert userinfo["payer_accounts"] == [f"staninvest:{payer['code']}"]
