@@ -21,6 +21,7 @@ import si.esoseska.keycloak.bridge.BridgeClient;
 import si.esoseska.keycloak.bridge.BridgeSettings;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.ClaimResult;
+import si.esoseska.keycloak.bridge.ManagerOption;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
 
@@ -39,9 +40,13 @@ final class PayerCheckFormAction implements FormAction {
 
     @Override
     public void buildPage(FormContext context, LoginFormsProvider form) {
-        LegalLinks.addTo(form, context.getRealm());
         try {
-            form.setAttribute("managers", ManagerDirectory.managers(settings(context)));
+            List<ManagerOption> managers = ManagerDirectory.managers(settings(context));
+            form.setAttribute("managers", managers);
+            // a resident who came from a manager's own portal sees that manager, fixed
+            ManagerHint.of(context.getAuthenticationSession())
+                    .flatMap(hint -> managers.stream().filter(m -> m.getId().equals(hint)).findFirst())
+                    .ifPresent(manager -> form.setAttribute("presetManager", manager));
         } catch (BridgeUnavailableException e) {
             LOG.warnf("manager list unavailable: %s", e.getMessage());
             form.setAttribute("managers", List.of());
@@ -52,6 +57,8 @@ final class PayerCheckFormAction implements FormAction {
     @Override
     public void validate(ValidationContext context) {
         MultivaluedMap<String, String> formData = context.getHttpRequest().getDecodedFormParameters();
+        ManagerHint.of(context.getAuthenticationSession())
+                .ifPresent(hint -> formData.putSingle(PayerForm.MANAGER_ID, hint));
         PayerForm payer = PayerForm.read(formData);
         formData.remove(PayerForm.BILL_PASSWORD); // never rendered back into the page
 

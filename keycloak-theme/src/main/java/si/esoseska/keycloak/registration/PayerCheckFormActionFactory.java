@@ -1,27 +1,14 @@
 package si.esoseska.keycloak.registration;
 
 import java.util.List;
-import org.keycloak.Config;
-import org.keycloak.authentication.FormAction;
-import org.keycloak.authentication.FormActionFactory;
-import org.keycloak.models.AuthenticationExecutionModel;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import si.esoseska.keycloak.bridge.BridgeSettings;
 
 /** Registers the payer check ("esoseska-payer-check") as a registration form action with its settings. */
-public final class PayerCheckFormActionFactory implements FormActionFactory {
+public final class PayerCheckFormActionFactory extends StatelessFormActionFactory {
 
     public static final String PROVIDER_ID = "esoseska-payer-check";
-
-    private static final PayerCheckFormAction SINGLETON = new PayerCheckFormAction();
-
-    private static final AuthenticationExecutionModel.Requirement[] REQUIREMENT_CHOICES = {
-            AuthenticationExecutionModel.Requirement.REQUIRED,
-            AuthenticationExecutionModel.Requirement.DISABLED,
-    };
 
     private static final List<ProviderConfigProperty> CONFIG = ProviderConfigurationBuilder.create()
             .property().name(BridgeSettings.BRIDGE_URL).label("Bridge URL")
@@ -34,6 +21,10 @@ public final class PayerCheckFormActionFactory implements FormActionFactory {
             .helpText("How long to wait for the bridge before the form says 'try again later'.")
             .type(ProviderConfigProperty.STRING_TYPE).defaultValue(String.valueOf(BridgeSettings.DEFAULT_TIMEOUT_MS)).add()
             .build();
+
+    public PayerCheckFormActionFactory() {
+        super(new PayerCheckFormAction());
+    }
 
     @Override
     public String getId() {
@@ -52,44 +43,7 @@ public final class PayerCheckFormActionFactory implements FormActionFactory {
     }
 
     @Override
-    public String getReferenceCategory() {
-        return null;
-    }
-
-    @Override
-    public boolean isConfigurable() {
-        return true;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return REQUIREMENT_CHOICES;
-    }
-
-    @Override
-    public boolean isUserSetupAllowed() {
-        return false;
-    }
-
-    @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         return CONFIG;
-    }
-
-    @Override
-    public FormAction create(KeycloakSession session) {
-        return SINGLETON;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -1,0 +1,72 @@
+<#-- Building blocks of the eSoseska pages: the three tabs of the portal header and a form field with "?" help. -->
+
+<#function inquiryUrl>
+    <#return (url.loginUrl?keep_before("/realms/")) + "/realms/" + realm.name + "/esoseska-inquiry">
+</#function>
+
+<#macro tabs active>
+    <nav class="esoseska-tabs" aria-label="${msg('tabsLabel')}">
+        <ul>
+            <li><a id="tab-login" href="${url.loginUrl}" <#if active == "login">aria-current="page"</#if>>${msg("tabLogin")}</a></li>
+            <#if realm.registrationAllowed>
+                <li><a id="tab-register" href="${url.registrationUrl}" <#if active == "register">aria-current="page"</#if>>${msg("tabRegister")}</a></li>
+            </#if>
+            <li><a id="tab-inquiry" href="${inquiryUrl()}" <#if active == "inquiry">aria-current="page"</#if>>${msg("tabInquiry")}</a></li>
+        </ul>
+    </nav>
+</#macro>
+
+<#-- A labelled field with an optional "?" help (text, and the sample bill when helpImage) and its error. -->
+<#macro field name label error="" help="" helpImage=false required=true>
+    <div class="${properties.kcFormGroupClass}" id="group-${name}">
+        <div class="${properties.kcFormGroupLabelClass} esoseska-label-row">
+            <label for="${name}" class="${properties.kcFormLabelClass}">
+                <span class="${properties.kcFormLabelTextClass}">${label}</span><#if required><span class="${properties.kcInputRequiredClass}" aria-hidden="true">&#42;</span></#if>
+            </label>
+            <#if help?has_content>
+                <button type="button" class="esoseska-help-toggle" aria-expanded="false" aria-controls="${name}-help"
+                        id="${name}-help-toggle"><span aria-hidden="true">?</span><span class="esoseska-sr-only">${msg("helpFor", label)}</span></button>
+            </#if>
+        </div>
+        <#nested>
+        <#if help?has_content>
+            <div id="${name}-help" class="esoseska-help" data-esoseska-help>
+                <p>${help}</p>
+                <#if helpImage>
+                    <img class="esoseska-bill" src="${url.resourcesPath}/img/sample-bill.svg" width="480" height="300"
+                         alt="${msg('sampleBillAlt')}"/>
+                </#if>
+            </div>
+        </#if>
+        <div id="input-error-container-${name}">
+            <#if error?has_content>
+                <div class="${properties.kcFormHelperTextClass}" aria-live="polite">
+                    <div class="${properties.kcInputHelperTextClass}">
+                        <div class="${properties.kcInputHelperTextItemClass} ${properties.kcError}" id="input-error-${name}">
+                            <span class="${properties.kcInputErrorMessageClass}">${error}</span>
+                        </div>
+                    </div>
+                </div>
+            </#if>
+        </div>
+    </div>
+</#macro>
+
+<#-- aria-describedby for an input: its help and, when there is one, its error. -->
+<#function describedBy name error help=true>
+    <#local ids = []>
+    <#if help><#local ids = ids + [name + "-help"]></#if>
+    <#if error?has_content><#local ids = ids + ["input-error-" + name]></#if>
+    <#return ids?join(" ")>
+</#function>
+
+<#macro textInput name value error type="text" autocomplete="off" inputmode="" maxlength="" placeholder="" help=true>
+    <span class="${properties.kcInputClass} <#if error?has_content>${properties.kcError}</#if>">
+        <input id="${name}" name="${name}" type="${type}" value="${value}" autocomplete="${autocomplete}" required
+               <#if inputmode?has_content>inputmode="${inputmode}"</#if>
+               <#if maxlength?has_content>maxlength="${maxlength}"</#if>
+               <#if placeholder?has_content>placeholder="${placeholder}"</#if>
+               aria-invalid="<#if error?has_content>true<#else>false</#if>"
+               <#if describedBy(name, error, help)?has_content>aria-describedby="${describedBy(name, error, help)}"</#if>/>
+    </span>
+</#macro>
