@@ -144,6 +144,8 @@ class PayerImport:
                                               "payer_code,bill_password[,holder_name,address,unit]")])
         delimiter = _dialect_for(header_line)
         header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+        while header and header[-1] == "":  # spreadsheets often end every line with a separator
+            header.pop()
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
         if missing or unknown or len(set(header)) != len(header):
@@ -162,6 +164,8 @@ class PayerImport:
                 line = reader.line_num + 1
                 if not values or all(not v.strip() for v in values):
                     continue
+                while len(values) > len(header) and not values[-1].strip():
+                    values.pop()
                 if len(values) != len(header):
                     errors.add(line, f"expected {len(header)} values, found {len(values)}")
                     continue

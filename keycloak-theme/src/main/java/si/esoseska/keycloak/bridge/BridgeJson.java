@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** The bridge's JSON: request bodies out, answers in. Anything unexpected is a {@link BridgeUnavailableException}. */
 public final class BridgeJson {
@@ -20,9 +21,10 @@ public final class BridgeJson {
 
     public static byte[] verifyBody(VerifyRequest request) {
         ObjectNode body = MAPPER.createObjectNode();
-        body.put("manager_id", request.managerId());
-        body.put("payer_code", request.payerCode());
-        body.put("bill_password", request.billPassword());
+        // required: always sent as strings, so the bridge answers "required" rather than a 400 for a null
+        body.put("manager_id", Objects.toString(request.managerId(), ""));
+        body.put("payer_code", Objects.toString(request.payerCode(), ""));
+        body.put("bill_password", Objects.toString(request.billPassword(), ""));
         putIfPresent(body, "email", request.email());
         putIfPresent(body, "client_ip", request.clientIp());
         putIfPresent(body, "locale", request.locale());

@@ -33,7 +33,8 @@ final class Messages {
 
     /** The form field an error of the bridge belongs to (the bill password when it names none we know). */
     static String formField(VerifyResult.FieldError error) {
-        return FIELDS.getOrDefault(error.field(), PayerForm.BILL_PASSWORD);
+        String field = error.field(); // may be null: BridgeJson accepts errors without a field, Map.of() rejects null keys
+        return field == null ? PayerForm.BILL_PASSWORD : FIELDS.getOrDefault(field, PayerForm.BILL_PASSWORD);
     }
 
     /** The message key for an error of the bridge; unknown codes read as "not verified", never as a raw code. */

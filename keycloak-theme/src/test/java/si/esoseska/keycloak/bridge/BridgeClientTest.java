@@ -1,0 +1,252 @@
+package si.esoseska.keycloak.bridge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The client against a real HTTP server on a free local port. */
+class BridgeClientTest {
+
+    private static final String SECRET = "java-client-test-secret";
+    private static final long NOW = 1_735_689_600L;
+    private static final String VERIFIED = "{\"ok\":true,\"ticket\":\"tkt.1\",\"attributes\":"
+            + "{\"managers\":[\"staninvest\"],\"payer_accounts\":[\"staninvest:100200\"]}}";
+    private static final VerifyRequest REQUEST = new VerifyRequest("staninvest", "100200", "Šifra-č", "ana@example.si",
+            "198.51.100.7", "sl");
+
+    /** One request as the server saw it. */
+    private record Seen(String method, String path, Map<String, List<String>> headers, byte[] body) {
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
+    private interface Answer {
+        void answer(HttpExchange exchange) throws Exception;
+    }
+
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private HttpServer server;
+    private ExecutorService executor;
+
+    @BeforeEach
+    void startServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        executor = Executors.newCachedThreadPool();
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    @AfterEach
+    void stopServer() {
+        release.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void route(String path, Answer answer) {
+        server.createContext(path, exchange -> {
+            try {
+                seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                        Map.copyOf(exchange.getRequestHeaders()), exchange.getRequestBody().readAllBytes()));
+                answer.answer(exchange);
+            } catch (Exception e) {
+                // the client gave up (timeout) or the test ended
+            } finally {
+                exchange.close();
+            }
+        });
+    }
+
+    private static Answer json(int status, String body) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        };
+    }
+
+    private BridgeSettings settings(int timeoutMs) {
+        return BridgeSettings.fromConfig(Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort(),
+                "callbackSecret", SECRET, "timeoutMs", String.valueOf(timeoutMs)));
+    }
+
+    private BridgeClient client(int timeoutMs) {
+        return new BridgeClient(settings(timeoutMs), Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC));
+    }
+
+    // --- (a) the signature --------------------------------------------------------------------------
+
+    @Test
+    void verifyIsSignedOverTheExactBodySent() throws Exception {
+        route("/v1/registrations/verify", json(200, VERIFIED));
+
+        VerifyResult result = client(2000).verify(REQUEST);
+
+        assertEquals(1, seen.size());
+        Seen request = seen.get(0);
+        assertEquals("POST", request.method());
+        assertEquals("/v1/registrations/verify", request.path());
+        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertTrue(request.header("Content-Type").startsWith("application/json"));
+        JsonNode body = new ObjectMapper().readTree(request.body());
+        assertEquals("Šifra-č", body.get("bill_password").textValue());
+        assertEquals("100200", body.get("payer_code").textValue());
+
+        assertTrue(result.verified());
+        assertEquals("tkt.1", result.ticket());
+        assertEquals(List.of("staninvest:100200"), result.attributes().get("payer_accounts"));
+    }
+
+    @Test
+    void claimIsSignedToo() throws Exception {
+        route("/v1/registrations/claims", json(201, "{\"status\":\"claimed\"}"));
+        client(2000).claim("tkt.1", "user-1");
+        Seen request = seen.get(0);
+        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertEquals("user-1", new ObjectMapper().readTree(request.body()).get("user_id").textValue());
+    }
+
+    @Test
+    void withoutASecretNothingIsSent() {
+        route("/", json(200, VERIFIED));
+        BridgeSettings noSecret = BridgeSettings.fromConfig(Map.of("bridgeUrl",
+                "http://127.0.0.1:" + server.getAddress().getPort()));
+        assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).verify(REQUEST));
+        assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).claim("t", "u"));
+        assertEquals(List.of(), seen);
+    }
+
+    @Test
+    void rejectedPayerIsAnAnswerNotAnOutage() throws Exception {
+        route("/v1/registrations/verify",
+                json(200, "{\"ok\":false,\"errors\":[{\"field\":\"bill_password\",\"code\":\"payer_not_verified\"}]}"));
+        VerifyResult result = client(2000).verify(REQUEST);
+        assertEquals(List.of(new VerifyResult.FieldError("bill_password", "payer_not_verified")), result.errors());
+    }
+
+    // --- (b) claim answers ----------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(ints = {200, 201})
+    void claimedOrAlreadyYoursIsClaimed(int status) throws Exception {
+        route("/v1/registrations/claims", json(status, "{\"status\":\"claimed\"}"));
+        assertEquals(ClaimResult.CLAIMED, client(2000).claim("tkt.1", "user-1"));
+    }
+
+    @Test
+    void conflictOnClaimIsClaimedByOther() throws Exception {
+        route("/v1/registrations/claims", json(409, "{\"error\":\"payer_already_claimed\"}"));
+        assertEquals(ClaimResult.CLAIMED_BY_OTHER, client(2000).claim("tkt.1", "user-2"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 401, 404, 500, 502, 503})
+    void otherClaimAnswersMeanUnavailable(int status) {
+        route("/v1/registrations/claims", json(status, "{\"error\":\"x\"}"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).claim("tkt.1", "user-1"));
+    }
+
+    // --- (c) a slow bridge ----------------------------------------------------------------------------
+
+    @Test
+    void slowBridgeTimesOutWithinRoughlyTheTimeout() {
+        route("/v1/registrations/verify", exchange -> {
+            release.await(10, TimeUnit.SECONDS);
+            json(200, VERIFIED).answer(exchange);
+        });
+        int timeoutMs = 300;
+        long start = System.nanoTime();
+        assertThrows(BridgeUnavailableException.class, () -> client(timeoutMs).verify(REQUEST));
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(elapsedMs >= timeoutMs - 50, "gave up too early: " + elapsedMs + " ms");
+        assertTrue(elapsedMs < timeoutMs + 1500, "waited far beyond the timeout: " + elapsedMs + " ms");
+    }
+
+    // --- (d) nobody listening -------------------------------------------------------------------------
+
+    @Test
+    void connectionRefusedIsUnavailable() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        BridgeSettings closed = BridgeSettings.fromConfig(Map.of("bridgeUrl", "http://127.0.0.1:" + port,
+                "callbackSecret", SECRET, "timeoutMs", "2000"));
+        long start = System.nanoTime();
+        assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).verify(REQUEST));
+        assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).managers());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 4000);
+    }
+
+    // --- (e) the bridge refuses the signature -------------------------------------------------------
+
+    @Test
+    void refusedSignatureIsUnavailableAndSaysWhy() {
+        route("/v1/registrations/verify", json(401, "{\"error\":\"invalid_signature\"}"));
+        BridgeUnavailableException e = assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
+        assertTrue(e.getMessage().contains("401"), e.getMessage());
+        assertTrue(e.getMessage().contains("callback secret"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {201, 204, 302, 400, 413, 500, 503})
+    void anyVerifyAnswerButOkIsUnavailable(int status) {
+        route("/v1/registrations/verify", json(status, status == 204 ? "" : VERIFIED));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
+    }
+
+    @Test
+    void garbageWithStatus200IsUnavailable() {
+        route("/v1/registrations/verify", json(200, "<html>proxy error</html>"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
+    }
+
+    // --- the manager list ----------------------------------------------------------------------------
+
+    @Test
+    void managersAreFetchedWithAGet() throws Exception {
+        route("/v1/managers", json(200, "{\"managers\":[{\"id\":\"staninvest\",\"name\":\"Staninvest d.o.o.\"}]}"));
+        assertEquals(List.of(new ManagerOption("staninvest", "Staninvest d.o.o.")), client(2000).managers());
+        assertEquals("GET", seen.get(0).method());
+    }
+
+    @Test
+    void managersErrorIsUnavailable() {
+        route("/v1/managers", json(503, "{\"status\":\"unavailable\"}"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).managers());
+    }
+}

@@ -1,0 +1,266 @@
+"""The operator's command line: `registration-bridge add-manager | import-payers | claims | repair`."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from registration_bridge import create_app
+from registration_bridge.cli import main
+from registration_bridge.models import Claim, Manager, Payer
+
+from .support import (BILL_PASSWORD_KEY, MANAGER_ID, SEED_CSV, add_manager, claim, claims_by_payer, count, import_csv, make_settings,
+                      password_ok)
+
+KEYCLOAK = "http://kc"
+TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
+USER_URL = f"{KEYCLOAK}/admin/realms/esoseska/users/"
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path}/cli.sqlite3"
+
+
+@pytest.fixture
+def run(db_url):
+    """Runs the CLI as an operator would, with DATABASE_URL (and KEYCLOAK_URL) in the environment."""
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict | None = None):
+        environment = {"DATABASE_URL": db_url, "KEYCLOAK_URL": KEYCLOAK, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY,
+                       **(env or {})}
+        return runner.invoke(main, list(args), env=environment, catch_exceptions=True)
+
+    return invoke
+
+
+@pytest.fixture
+def db(db_url, tmp_path):
+    """The same database as the CLI's, to seed it and to look at what the CLI did."""
+    app = create_app(make_settings(tmp_path, database_url=db_url))
+    yield app
+    app.extensions["bridge.engine"].dispose()
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(data: bytes, name: str = "payers.csv") -> str:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return str(path)
+
+    return write
+
+
+# --- add-manager ---------------------------------------------------------------------------------
+
+def test_add_manager(run, db):
+    result = run("add-manager", "staninvest", "--name", "  Staninvest d.o.o. ")
+    assert result.exit_code == 0, result.output
+    assert "manager staninvest: Staninvest d.o.o." in result.output
+    with db.extensions["bridge.sessions"]() as s:
+        assert s.get(Manager, "staninvest").name == "Staninvest d.o.o."
+
+
+def test_add_manager_again_renames_it(run, db):
+    run("add-manager", "staninvest", "--name", "Staninvest")
+    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
+    assert count(db, Manager) == 1
+    with db.extensions["bridge.sessions"]() as s:
+        assert s.get(Manager, "staninvest").name == "Staninvest d.o.o."
+
+
+@pytest.mark.parametrize("slug", ["Staninvest", "stan invest", "stan_invest", "-stan", "stan/invest", "šlak",
+                                  "a" * 65, ""])
+def test_add_manager_rejects_bad_slugs(run, db, slug):
+    result = run("add-manager", slug, "--name", "Some Manager")
+    assert result.exit_code == 2
+    assert "MANAGER_ID" in result.output
+    assert count(db, Manager) == 0
+
+
+def test_add_manager_rejects_an_empty_name(run, db):
+    result = run("add-manager", "staninvest", "--name", "   ")
+    assert result.exit_code == 2
+    assert count(db, Manager) == 0
+
+
+# --- import-payers ------------------------------------------------------------------------------
+
+def test_import_payers(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    result = run("import-payers", "--manager", MANAGER_ID, csv_file(SEED_CSV))
+    assert result.exit_code == 0, result.output
+    assert "2 payers for staninvest (2 new, 0 updated, 0 unchanged; utf-8)" in result.stdout
+    assert count(db, Payer) == 2
+
+    again = run("import-payers", "--manager", MANAGER_ID, csv_file(SEED_CSV))
+    assert "(0 new, 0 updated, 2 unchanged; utf-8)" in again.stdout
+    assert count(db, Payer) == 2
+
+
+def test_import_payers_with_errors_exits_1_names_the_lines_and_imports_nothing(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    bad = (b"payer_code,bill_password\n"
+           b"100300,Geslo\n"
+           b"100301,\n"
+           b"100302,Geslo,extra\n")
+    result = run("import-payers", "--manager", MANAGER_ID, csv_file(bad))
+    assert result.exit_code == 1
+    assert "nothing imported" in result.stderr
+    assert "line 3: bill_password is empty" in result.stderr
+    assert "line 4: expected 2 values, found 3" in result.stderr
+    assert count(db, Payer) == 0
+
+
+def test_import_payers_for_an_unknown_manager_fails(run, db, csv_file):
+    result = run("import-payers", "--manager", "nobody", csv_file(SEED_CSV))
+    assert result.exit_code == 1
+    assert "unknown manager 'nobody'" in result.stderr
+    assert count(db, Payer) == 0
+
+
+def test_import_payers_windows_1250_file(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    data = "payer_code;bill_password;holder_name\n100300;Geslo1;Žiga Čeč\n".encode("cp1250")
+    result = run("import-payers", "--manager", MANAGER_ID, csv_file(data))
+    assert result.exit_code == 0, result.output
+    assert "cp1250" in result.stdout
+    assert password_ok(db, "100300", "Geslo1")
+
+
+def test_demo_files_import(run, db):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "registration-bridge" / "demo"
+    add_manager(db, "staninvest", "Staninvest d.o.o.")
+    add_manager(db, "domovanje", "Domovanje d.o.o.")
+    assert run("import-payers", "--manager", "staninvest", str(demo / "staninvest.csv")).exit_code == 0
+    assert run("import-payers", "--manager", "domovanje", str(demo / "domovanje.csv")).exit_code == 0
+    assert count(db, Payer) >= 2
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def claimed(db):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    add_manager(db, "domovanje", "Domovanje d.o.o.")
+    import_csv(db, MANAGER_ID, SEED_CSV)
+    import_csv(db, "domovanje", "payer_code,bill_password,holder_name\nD-5501,x,Mojca Kovač\n".encode())
+    claim(db, "100201", "11111111-aaaa-bbbb-cccc-000000000001")
+    claim(db, "D-5501", "11111111-aaaa-bbbb-cccc-000000000002", manager_id="domovanje")
+    return db
+
+
+def test_claims_table(run, claimed):
+    result = run("claims")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["payer", "account", "keycloak", "user", "id", "claimed", "at"]
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["domovanje:D-5501", "11111111-aaaa-bbbb-cccc-000000000002"],
+        ["staninvest:100201", "11111111-aaaa-bbbb-cccc-000000000001"],
+    ]
+
+
+def test_claims_json(run, claimed):
+    result = run("claims", "--json", "--manager", "domovanje")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 1
+    row = rows[0]
+    assert {k: row[k] for k in ("manager_id", "payer_code", "keycloak_user_id", "holder_name")} == {
+        "manager_id": "domovanje", "payer_code": "D-5501",
+        "keycloak_user_id": "11111111-aaaa-bbbb-cccc-000000000002", "holder_name": "Mojca Kovač"}
+    assert row["claimed_at"][:4].isdigit()
+    assert "Mojca Kovač" in result.stdout  # readable, not \u-escaped
+
+
+def test_claims_when_there_are_none(run, db):
+    assert run("claims").stdout.strip() == "no claims"
+    assert json.loads(run("claims", "--json").stdout) == []
+
+
+# --- repair -------------------------------------------------------------------------------------
+
+GONE = "00000000-0000-0000-0000-00000000dead"
+ALIVE = "00000000-0000-0000-0000-0000000a11fe"
+
+
+@pytest.fixture
+def orphaned(db):
+    """Three payers: two claimed by a user Keycloak no longer has, one by a user it still has."""
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    import_csv(db, MANAGER_ID, SEED_CSV + b"100202,Geslo3,Marija Horvat,,\n")
+    claim(db, "100200", GONE)
+    claim(db, "100201", ALIVE)
+    claim(db, "100202", GONE)
+    return db
+
+
+def _keycloak(rsps: responses.RequestsMock, **status_of_user: int) -> None:
+    rsps.post(TOKEN_URL, json={"access_token": "token", "expires_in": 300, "refresh_expires_in": 0,
+                               "token_type": "Bearer"})
+    for user_id, status in status_of_user.items():
+        body = {"id": user_id, "username": "someone"} if status == 200 else {"error": "User not found"}
+        rsps.get(USER_URL + user_id, json=body, status=status)
+
+
+def test_repair_releases_only_the_claims_of_missing_users(run, orphaned):
+    with responses.RequestsMock() as rsps:
+        _keycloak(rsps, **{GONE: 404, ALIVE: 200})
+        result = run("repair")
+        asked = {call.request.url.split("?")[0] for call in rsps.calls}
+        bearer = {call.request.headers.get("Authorization") for call in rsps.calls if call.request.method == "GET"}
+    assert result.exit_code == 0, result.output
+    assert asked == {TOKEN_URL, USER_URL + GONE, USER_URL + ALIVE}
+    assert bearer == {"Bearer token"}
+    assert claims_by_payer(orphaned) == {"100201": ALIVE}
+    assert f"released claims of missing user {GONE}" in result.stdout
+    assert "repair: 1 missing users, 2 claims released" in result.stdout
+
+
+def test_repair_dry_run_releases_nothing(run, orphaned):
+    with responses.RequestsMock() as rsps:
+        _keycloak(rsps, **{GONE: 404, ALIVE: 200})
+        result = run("repair", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"would release claims of missing user {GONE}" in result.stdout
+    assert "repair: 1 missing users, 0 claims released" in result.stdout
+    assert claims_by_payer(orphaned) == {"100200": GONE, "100201": ALIVE, "100202": GONE}
+
+
+def test_repair_releases_nothing_when_keycloak_fails(run, orphaned):
+    # A Keycloak error is not "the user is gone": no claim may be released on a 500.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _keycloak(rsps, **{GONE: 404, ALIVE: 500})
+        result = run("repair")
+    assert result.exit_code != 0
+    assert count(orphaned, Claim) == 3
+
+
+def test_repair_with_no_claims_does_not_need_to_ask_about_users(run, db):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _keycloak(rsps)
+        result = run("repair")
+    assert result.exit_code == 0, result.output
+    assert "repair: 0 missing users, 0 claims released" in result.stdout
+
+
+# --- settings through the CLI ---------------------------------------------------------------------
+
+def test_production_with_dev_secrets_refuses_to_run(run, db_url):
+    result = run("init-db", env={"BRIDGE_ENV": "production", "BRIDGE_BILL_PASSWORD_KEY": ""})
+    assert result.exit_code == 1
+    assert "BRIDGE_CALLBACK_SECRET" in result.output
+    assert "BRIDGE_BILL_PASSWORD_KEY" in result.output
+
+
+def test_init_db_creates_the_tables(run, tmp_path):
+    result = run("init-db")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli.sqlite3").exists()

@@ -1,0 +1,82 @@
+"""Settings come from the environment; production refuses dev secrets and bad numbers stop the start."""
+from __future__ import annotations
+
+import pytest
+
+from registration_bridge.settings import (DEV_BILL_PASSWORD_KEY, DEV_CALLBACK_SECRET, DEV_KEYCLOAK_CLIENT_SECRET,
+                                          Settings, SettingsError)
+
+REAL_SECRETS = {"BRIDGE_CALLBACK_SECRET": "s1", "BRIDGE_BILL_PASSWORD_KEY": "s2", "BRIDGE_KEYCLOAK_CLIENT_SECRET": "s3"}
+
+
+def test_development_defaults_work_without_any_variable():
+    settings = Settings.from_env({})
+    assert settings.environment == "development"
+    assert settings.callback_secret == DEV_CALLBACK_SECRET
+    assert settings.callback_secrets == (DEV_CALLBACK_SECRET,)
+
+
+def test_production_with_dev_default_secrets_names_every_variable():
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env({"BRIDGE_ENV": "production"})
+    message = str(exc.value)
+    for name in REAL_SECRETS:
+        assert name in message
+
+
+@pytest.mark.parametrize("left_at_dev", list(REAL_SECRETS))
+def test_production_names_only_the_secret_left_at_its_dev_default(left_at_dev):
+    environ = {"BRIDGE_ENV": "production", **REAL_SECRETS}
+    del environ[left_at_dev]
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env(environ)
+    assert left_at_dev in str(exc.value)
+    assert [name for name in REAL_SECRETS if name in str(exc.value)] == [left_at_dev]
+
+
+@pytest.mark.parametrize("name, dev_value", [("BRIDGE_CALLBACK_SECRET", DEV_CALLBACK_SECRET),
+                                             ("BRIDGE_BILL_PASSWORD_KEY", DEV_BILL_PASSWORD_KEY),
+                                             ("BRIDGE_KEYCLOAK_CLIENT_SECRET", DEV_KEYCLOAK_CLIENT_SECRET)])
+def test_production_refuses_a_dev_secret_set_explicitly(name, dev_value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({"BRIDGE_ENV": "production", **REAL_SECRETS, name: dev_value})
+
+
+def test_production_with_real_secrets_starts():
+    settings = Settings.from_env({"BRIDGE_ENV": "production", **REAL_SECRETS,
+                                  "DATABASE_URL": "postgresql+psycopg://bridge@db/bridge"})
+    assert (settings.callback_secret, settings.bill_password_key, settings.keycloak_client_secret) == ("s1", "s2", "s3")
+    assert settings.database_url == "postgresql+psycopg://bridge@db/bridge"
+
+
+@pytest.mark.parametrize("name", ["BRIDGE_SIGNATURE_TOLERANCE_SECONDS", "BRIDGE_TICKET_TTL_SECONDS",
+                                  "BRIDGE_MAX_REQUEST_BYTES"])
+@pytest.mark.parametrize("raw", ["ten", "1.5", "10s"])
+def test_bad_whole_number_is_a_settings_error_naming_the_variable(name, raw):
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env({name: raw})
+    assert name in str(exc.value)
+    assert raw in str(exc.value)
+
+
+def test_whole_numbers_are_read_as_int():
+    settings = Settings.from_env({"BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "60", "BRIDGE_TICKET_TTL_SECONDS": "120",
+                                  "BRIDGE_MAX_REQUEST_BYTES": "2048"})
+    assert (settings.signature_tolerance_seconds, settings.ticket_ttl_seconds, settings.max_request_bytes) == (
+        60, 120, 2048)
+    assert isinstance(settings.max_request_bytes, int)
+
+
+def test_empty_variable_means_default():
+    assert Settings.from_env({"BRIDGE_TICKET_TTL_SECONDS": "", "KEYCLOAK_REALM": ""}) == Settings()
+
+
+def test_previous_secret_joins_the_accepted_secrets():
+    settings = Settings.from_env({"BRIDGE_CALLBACK_SECRET": "new", "BRIDGE_CALLBACK_SECRET_PREVIOUS": "old"})
+    assert settings.callback_secrets == ("new", "old")
+
+
+def test_every_setting_has_its_environment_variable():
+    from dataclasses import fields
+
+    assert {f.name for f in fields(Settings)} == set(Settings.ENV_NAMES)
