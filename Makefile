@@ -8,10 +8,13 @@ PROVIDER_JAR := keycloak-theme/target/esoseska-keycloak.jar
 PROVIDER_SOURCES := $(shell find keycloak-theme/src/main -type f) keycloak-theme/pom.xml
 VENV := .venv
 MVN := mvn -B -q
+# the browser tests drive Debian's Chromium (Playwright's own browser download is not reachable here)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup run test test-java test-python reset clean
 
-setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
+setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR) $(CHROMIUM)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
@@ -48,6 +51,10 @@ $(KEYCLOAK_DIST)/bin/kc.sh:
 	tar -xzf .cache/keycloak-quarkus-dist-$(KEYCLOAK_VERSION).tar.gz -C .cache
 	rm -f .cache/keycloak-quarkus-dist-$(KEYCLOAK_VERSION).tar.gz
 	touch $@
+
+$(CHROMIUM):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 $(PROVIDER_JAR): $(PROVIDER_SOURCES)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package

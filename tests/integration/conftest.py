@@ -67,15 +67,24 @@ def run_bridge_cli(stack, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def payer(stack, tmp_path: Path) -> dict:
-    """A new payer of Staninvest, unclaimed, with its own code and bill password (per test)."""
-    code = str(700000 + secrets.randbelow(299999))
-    bill_password = "Bill-" + secrets.token_hex(3)
-    csv_file = tmp_path / "payer.csv"
-    csv_file.write_text(f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n", encoding="utf-8")
-    result = run_bridge_cli(stack, "import-payers", "--manager", "staninvest", str(csv_file))
-    assert result.returncode == 0, result.stderr
-    return {"manager": "staninvest", "code": code, "bill_password": bill_password}
+def make_payer(stack, tmp_path: Path):
+    """Adds a new, unclaimed payer to a manager, with its own code and bill password."""
+    def make(manager: str = "staninvest") -> dict:
+        code = str(700000 + secrets.randbelow(299999))
+        bill_password = "Bill-" + secrets.token_hex(3)
+        csv_file = tmp_path / f"payer-{code}.csv"
+        csv_file.write_text(f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n",
+                            encoding="utf-8")
+        result = run_bridge_cli(stack, "import-payers", "--manager", manager, str(csv_file))
+        assert result.returncode == 0, result.stderr
+        return {"manager": manager, "code": code, "bill_password": bill_password}
+    return make
+
+
+@pytest.fixture
+def payer(make_payer) -> dict:
+    """A new payer of Staninvest, unclaimed (per test)."""
+    return make_payer("staninvest")
 
 
 @pytest.fixture
@@ -93,3 +102,37 @@ def resident(payer) -> dict:
         "password-confirm": "Sonce-Sije7",
         "termsAccepted": "on",
     }
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from .browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """Opens pages in fresh browser contexts (as a new browser would), Slovenian, desktop-sized."""
+    from .browser_support import DESKTOP
+
+    contexts = []
+
+    def open_page(locale: str = "sl-SI"):
+        context = chromium.new_context(locale=locale, viewport=DESKTOP)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context.new_page()
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()

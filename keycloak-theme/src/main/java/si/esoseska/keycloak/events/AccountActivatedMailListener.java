@@ -2,6 +2,7 @@ package si.esoseska.keycloak.events;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import org.keycloak.email.EmailException;
@@ -52,7 +53,16 @@ final class AccountActivatedMailListener implements EventListenerProvider {
     }
 
     private void sendMail(Event event) {
+        try {
+            sendMailInNewTransaction(event);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "could not send the account-activated e-mail to user %s", event.getUserId());
+        }
+    }
+
+    private void sendMailInNewTransaction(Event event) {
         HttpRequest request = session.getContext().getHttpRequest();
+        String loginUrl = AccountLinks.accountUrl(session);
         KeycloakModelUtils.runJobInTransaction(sessionFactory, job -> {
             RealmModel realm = job.realms().getRealm(event.getRealmId());
             job.getContext().setRealm(realm);
@@ -61,13 +71,14 @@ final class AccountActivatedMailListener implements EventListenerProvider {
             }
             job.getContext().setHttpRequest(request);
             UserModel user = job.users().getUserById(realm, event.getUserId());
-            if (user == null || user.getEmail() == null || !user.isEmailVerified()
-                    || user.getFirstAttribute(SENT_AT) != null) {
+            // a VERIFY_EMAIL event reaches here only once its transaction committed; the user read here may
+            // still be the cached copy from before, so its emailVerified flag is not asked again
+            if (user == null || user.getEmail() == null || user.getFirstAttribute(SENT_AT) != null) {
                 return;
             }
             try {
                 job.getProvider(EmailTemplateProvider.class).setRealm(realm).setUser(user)
-                        .send(SUBJECT_KEY, TEMPLATE, Map.of("loginUrl", AccountLinks.accountUrl(job, realm)));
+                        .send(SUBJECT_KEY, TEMPLATE, new HashMap<>(Map.of("loginUrl", loginUrl))); // Keycloak adds to it
                 user.setSingleAttribute(SENT_AT, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             } catch (EmailException e) {
                 LOG.errorf(e, "could not send the account-activated e-mail to user %s", user.getId());

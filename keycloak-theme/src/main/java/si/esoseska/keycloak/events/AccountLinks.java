@@ -2,7 +2,6 @@ package si.esoseska.keycloak.events;
 
 import java.net.URI;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
 import org.keycloak.services.Urls;
 
 /** Addresses the e-mails point residents to. */
@@ -11,9 +10,9 @@ final class AccountLinks {
     private AccountLinks() {
     }
 
-    /** The realm's account console: the place to log in to the account. */
-    static String accountUrl(KeycloakSession session, RealmModel realm) {
+    /** The account console of the request's realm: the place to log in to the account. */
+    static String accountUrl(KeycloakSession session) {
         URI base = session.getContext().getUri().getBaseUri();
-        return Urls.accountBase(base).build(realm.getName()).toString();
+        return Urls.accountBase(base).build(session.getContext().getRealm().getName()).toString();
     }
 }

@@ -1,0 +1,50 @@
+"""Playwright with Debian's Chromium: launch options, screenshots at two widths, and axe-core checks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from devstack.layout import ROOT, VAR
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = VAR / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+
+
+def label(text: str) -> re.Pattern:
+    """A field's label as residents read it, ignoring the required-field star."""
+    return re.compile(r"^\s*" + re.escape(text) + r"\s*\*?\s*$")
+
+
+def screenshot(page: Page, name: str) -> list[Path]:
+    """The page at desktop and at phone width, for a reviewer to look at (var/screenshots/)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size or DESKTOP
+    paths = []
+    for kind, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        path = SCREENSHOTS / f"{name}-{kind}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    page.set_viewport_size(original)
+    return paths
+
+
+def horizontal_overflow(page: Page) -> int:
+    """How many pixels the page is wider than the window (0: no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def serious_accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the current page, as readable lines."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — " + ", ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
