@@ -1,7 +1,9 @@
 """The whole local stack: mail catcher, registration bridge, Keycloak with our provider and realm."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -59,6 +61,8 @@ class StackSettings:
             "KEYCLOAK_REALM": REALM,
             "BRIDGE_KEYCLOAK_CLIENT_ID": "registration-bridge",
             "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.bridge_client_secret,
+            "BRIDGE_SMTP_HOST": "127.0.0.1",
+            "BRIDGE_SMTP_PORT": str(self.ports.smtp),
             **self.bridge_env,
         }
 
@@ -139,13 +143,13 @@ class Stack:
     def seed_demo_data(self) -> None:
         """Demo managers and payers (registration-bridge/demo/), so a person can register at once."""
         cli = str(VENV_BIN / "registration-bridge")
-        env = {**__import__("os").environ, **self.settings.bridge_environment()}
-        for line in (DEMO_DIR / "managers.csv").read_text(encoding="utf-8").splitlines()[1:]:
-            if not line.strip():
-                continue
-            manager_id, name = (part.strip() for part in line.split(",", 1))
-            subprocess.run([cli, "add-manager", manager_id, "--name", name], env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+        env = {**os.environ, **self.settings.bridge_environment()}
+        with open(DEMO_DIR / "managers.csv", encoding="utf-8", newline="") as managers:
+            rows = list(csv.DictReader(managers))
+        for row in rows:
+            manager_id = row["id"]
+            subprocess.run([cli, "add-manager", manager_id, "--name", row["name"], "--contact-email",
+                            row["contact_email"]], env=env, check=True, stdout=subprocess.DEVNULL)
             subprocess.run([cli, "import-payers", "--manager", manager_id, str(DEMO_DIR / f"{manager_id}.csv")],
                            env=env, check=True, stdout=subprocess.DEVNULL)
 

@@ -39,11 +39,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     def http_error_as_json(exc: HTTPException):
         return jsonify(error=(exc.name or "error").lower().replace(" ", "_"), description=exc.description), exc.code
 
-    from .api import health, managers, registrations
+    from .api import health, inquiries, managers, registrations
 
     app.register_blueprint(health.bp)
     app.register_blueprint(managers.bp)
     app.register_blueprint(registrations.bp)
+    app.register_blueprint(inquiries.bp)
 
     logging.getLogger("registration_bridge").setLevel(logging.INFO)
     return app

@@ -14,6 +14,7 @@ from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
 MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @contextmanager
@@ -44,15 +45,18 @@ def init_db() -> None:
 @main.command("add-manager")
 @click.argument("manager_id")
 @click.option("--name", required=True, help='The name residents see, e.g. "Staninvest d.o.o.".')
-def add_manager(manager_id: str, name: str) -> None:
+@click.option("--contact-email", help="Where inquiries from the Povpraševanje page go (none: not accepted).")
+def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
     """Add a manager (or rename it). MANAGER_ID is a short slug such as `staninvest`."""
     if not MANAGER_ID.match(manager_id):
         raise click.BadParameter("use lower-case letters, digits and '-', e.g. staninvest", param_hint="MANAGER_ID")
     if not name.strip():
         raise click.BadParameter("the name must not be empty", param_hint="--name")
+    if contact_email is not None and not EMAIL.match(contact_email.strip()):
+        raise click.BadParameter("not an e-mail address", param_hint="--contact-email")
     with _registry() as registry:
-        registry.add_manager(manager_id, name.strip())
-    click.echo(f"manager {manager_id}: {name.strip()}")
+        registry.add_manager(manager_id, name.strip(), contact_email.strip() if contact_email else None)
+    click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{contact_email.strip()}>" if contact_email else ""))
 
 
 @main.command("import-payers")

@@ -22,6 +22,8 @@ class Manager(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # where inquiries ("Povpraševanje") from people without an account are sent; none: not accepted
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -72,3 +74,14 @@ class VerificationAttempt(Base):
     payer_code: Mapped[str] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(32))
     client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class InquiryLog(Base):
+    """That an inquiry was sent (for its rate limit), not what it said: the message goes to the manager only."""
+
+    __tablename__ = "inquiry_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    manager_id: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(64), index=True)

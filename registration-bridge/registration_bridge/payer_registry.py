@@ -63,13 +63,19 @@ class PayerRegistry:
     def managers(self) -> list[Manager]:
         return list(self._session.scalars(select(Manager).order_by(Manager.name)))
 
-    def add_manager(self, manager_id: str, name: str) -> Manager:
+    def manager(self, manager_id: str) -> Manager | None:
+        return self._session.get(Manager, manager_id)
+
+    def add_manager(self, manager_id: str, name: str, contact_email: str | None = None) -> Manager:
+        """Add a manager, or rename it (and change its contact address when one is given)."""
         manager = self._session.get(Manager, manager_id)
         if manager is None:
-            manager = Manager(id=manager_id, name=name)
+            manager = Manager(id=manager_id, name=name, contact_email=contact_email)
             self._session.add(manager)
         else:
             manager.name = name
+            if contact_email is not None:
+                manager.contact_email = contact_email
         self._session.commit()
         return manager
 

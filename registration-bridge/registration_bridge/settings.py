@@ -32,6 +32,12 @@ class Settings:
     # How long the ticket from /verify may be exchanged for a claim.
     ticket_ttl_seconds: int = 600
     max_request_bytes: int = 16 * 1024
+    # outgoing mail (inquiries to managers)
+    smtp_host: str = "localhost"
+    smtp_port: int = 1025
+    mail_from: str = "noreply@esoseska.si"
+    inquiries_per_ip_per_hour: int = 5
+    inquiries_per_hour: int = 200
     keycloak_url: str = "http://localhost:8080"
     keycloak_realm: str = "esoseska"
     keycloak_client_id: str = "registration-bridge"
@@ -47,6 +53,11 @@ class Settings:
         "bill_password_key": "BRIDGE_BILL_PASSWORD_KEY",
         "ticket_ttl_seconds": "BRIDGE_TICKET_TTL_SECONDS",
         "max_request_bytes": "BRIDGE_MAX_REQUEST_BYTES",
+        "smtp_host": "BRIDGE_SMTP_HOST",
+        "smtp_port": "BRIDGE_SMTP_PORT",
+        "mail_from": "BRIDGE_MAIL_FROM",
+        "inquiries_per_ip_per_hour": "BRIDGE_INQUIRIES_PER_IP_PER_HOUR",
+        "inquiries_per_hour": "BRIDGE_INQUIRIES_PER_HOUR",
         "keycloak_url": "KEYCLOAK_URL",
         "keycloak_realm": "KEYCLOAK_REALM",
         "keycloak_client_id": "BRIDGE_KEYCLOAK_CLIENT_ID",

@@ -1,6 +1,8 @@
 """Fixtures of the bridge's unit tests: an app on a throw-away SQLite file, a signed-call helper, seeded payers."""
 from __future__ import annotations
 
+from typing import Callable
+
 import json
 
 import pytest
@@ -55,8 +57,10 @@ def post_signed(client):
     """
 
     def post(path: str, payload=None, *, raw: bytes | None = None, secret: str = CALLBACK_SECRET,
-             timestamp: int | None = None, signed_body: bytes | None = None, signature: str | None = None):
+             timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None):
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        if callable(timestamp):
+            timestamp = timestamp()
         if signature is None:
             signature = sign(secret, body if signed_body is None else signed_body, timestamp)
         headers = {HEADER: signature} if signature else {}

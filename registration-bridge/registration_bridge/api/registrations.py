@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 
-from .. import signing
-from ..context import registry, settings, tickets
+from ..context import registry, tickets
 from ..payer_registry import ClaimOutcome, Outcome
 from ..tickets import InvalidTicket, PayerRef
-from .validation import BadRequestBody, Field, read_object
+from .callbacks import signed_blueprint
+from .validation import Field, read_object
 
-bp = Blueprint("registrations", __name__, url_prefix="/v1/registrations")
+bp = signed_blueprint("registrations", __name__, url_prefix="/v1/registrations")
 log = logging.getLogger(__name__)
 
 VERIFY_FIELDS = {
@@ -35,21 +35,6 @@ CLAIM_FIELDS = {
 
 # The form shows one answer for all of these, so the form can not be used to learn which payers exist.
 NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED}
-
-
-@bp.before_request
-def require_signature():
-    s = settings()
-    if not signing.is_valid(request.headers.get(signing.HEADER), request.get_data(cache=True),
-                            s.callback_secrets, s.signature_tolerance_seconds):
-        log.warning("refused callback %s: missing, bad or stale signature", request.path)
-        return jsonify(error="invalid_signature"), 401
-    return None
-
-
-@bp.errorhandler(BadRequestBody)
-def bad_body(exc: BadRequestBody):
-    return jsonify(error="invalid_request", problems=exc.problems), 400
 
 
 @bp.post("/verify")

@@ -16,6 +16,7 @@ class BadRequestBody(Exception):
 class Field:
     max_length: int
     required: bool = False
+    multiline: bool = False  # allows line breaks (and tabs), still no other control characters
 
 
 def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
@@ -35,7 +36,7 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
             problems.append(f"field {name!r} must be a string")
         elif len(value) > spec.max_length:
             problems.append(f"field {name!r} is longer than {spec.max_length} characters")
-        elif any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        elif any((ord(ch) < 32 and not (spec.multiline and ch in "\r\n\t")) or ord(ch) == 127 for ch in value):
             problems.append(f"field {name!r} contains control characters")
         else:
             values[name] = value

@@ -53,6 +53,11 @@ public final class BridgeClient {
         };
     }
 
+    public InquiryResult sendInquiry(InquiryRequest inquiry) throws BridgeUnavailableException {
+        HttpResponse<byte[]> response = postSigned("v1/inquiries", BridgeJson.inquiryBody(inquiry));
+        return BridgeJson.parseInquiry(response.statusCode(), response.body());
+    }
+
     public List<ManagerOption> managers() throws BridgeUnavailableException {
         HttpRequest request = HttpRequest.newBuilder(settings.resolve("v1/managers"))
                 .timeout(settings.timeout())

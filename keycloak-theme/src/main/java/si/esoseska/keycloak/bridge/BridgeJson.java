@@ -31,6 +31,41 @@ public final class BridgeJson {
         return bytes(body);
     }
 
+    public static byte[] inquiryBody(InquiryRequest request) {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("manager_id", Objects.toString(request.managerId(), ""));
+        body.put("name", Objects.toString(request.name(), ""));
+        body.put("email", Objects.toString(request.email(), ""));
+        body.put("message", Objects.toString(request.message(), ""));
+        putIfPresent(body, "client_ip", request.clientIp());
+        putIfPresent(body, "locale", request.locale());
+        return bytes(body);
+    }
+
+    /** The answer to an inquiry: 202 sent, 200 with field errors, 429 rate limited. */
+    public static InquiryResult parseInquiry(int status, byte[] json) throws BridgeUnavailableException {
+        if (status == 429) {
+            return new InquiryResult(InquiryResult.Outcome.RATE_LIMITED, null, List.of());
+        }
+        JsonNode root = read(json);
+        if (status == 202 && root.path("ok").asBoolean(false)) {
+            return new InquiryResult(InquiryResult.Outcome.SENT, text(root, "manager_name"), List.of());
+        }
+        if (status == 200 && !root.path("ok").asBoolean(true)) {
+            List<VerifyResult.FieldError> errors = new ArrayList<>();
+            for (JsonNode error : root.path("errors")) {
+                String code = text(error, "code");
+                if (code != null) {
+                    errors.add(new VerifyResult.FieldError(text(error, "field"), code));
+                }
+            }
+            if (!errors.isEmpty()) {
+                return new InquiryResult(InquiryResult.Outcome.REJECTED, null, List.copyOf(errors));
+            }
+        }
+        throw new BridgeUnavailableException("inquiry answered HTTP " + status);
+    }
+
     public static byte[] claimBody(String ticket, String userId) {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("ticket", ticket);

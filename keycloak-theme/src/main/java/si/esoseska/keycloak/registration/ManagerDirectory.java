@@ -15,7 +15,7 @@ import si.esoseska.keycloak.bridge.ManagerOption;
  * The manager drop-down's options, fetched from the bridge and kept for a short while, so that rendering the
  * form does not cost a call each time and survives a short bridge outage with the last known list.
  */
-final class ManagerDirectory {
+public final class ManagerDirectory {
 
     static final Duration FRESH_FOR = Duration.ofSeconds(30);
     static final Duration USABLE_FOR = Duration.ofHours(1);
@@ -28,7 +28,7 @@ final class ManagerDirectory {
     private ManagerDirectory() {
     }
 
-    static List<ManagerOption> managers(BridgeSettings settings) throws BridgeUnavailableException {
+    public static List<ManagerOption> managers(BridgeSettings settings) throws BridgeUnavailableException {
         Instant now = Instant.now();
         Entry cached = CACHE.get(settings.baseUrl());
         if (cached != null && cached.fetchedAt().plus(FRESH_FOR).isAfter(now)) {

@@ -1,0 +1,54 @@
+package si.esoseska.keycloak.inquiry;
+
+import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.keycloak.models.utils.FormMessage;
+
+/** The fields of the inquiry page, and what a visitor can fix before the bridge is asked. */
+record InquiryForm(String name, String email, String managerId, String message, boolean fromRobot) {
+
+    static final String NAME = "name";
+    static final String EMAIL = "email";
+    static final String MANAGER_ID = "managerId";
+    static final String MESSAGE = "message";
+    /** Invisible to people; a form that fills it in was filled in by a program. */
+    static final String HONEYPOT = "website";
+
+    static final int MAX_NAME = 200;
+    static final int MAX_EMAIL = 254;
+    static final int MAX_MESSAGE = 2000;
+    private static final Pattern EMAIL_SHAPE = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+
+    static InquiryForm read(MultivaluedMap<String, String> form) {
+        return new InquiryForm(value(form, NAME), value(form, EMAIL), value(form, MANAGER_ID), value(form, MESSAGE),
+                !value(form, HONEYPOT).isEmpty());
+    }
+
+    List<FormMessage> errors() {
+        List<FormMessage> errors = new ArrayList<>();
+        if (name.isEmpty()) {
+            errors.add(new FormMessage(NAME, "inquiryNameMissing"));
+        } else if (name.length() > MAX_NAME) {
+            errors.add(new FormMessage(NAME, "inquiryNameTooLong"));
+        }
+        if (email.isEmpty() || email.length() > MAX_EMAIL || !EMAIL_SHAPE.matcher(email).matches()) {
+            errors.add(new FormMessage(EMAIL, "inquiryEmailInvalid"));
+        }
+        if (managerId.isEmpty()) {
+            errors.add(new FormMessage(MANAGER_ID, "managerMissing"));
+        }
+        if (message.isEmpty()) {
+            errors.add(new FormMessage(MESSAGE, "inquiryMessageMissing"));
+        } else if (message.length() > MAX_MESSAGE) {
+            errors.add(new FormMessage(MESSAGE, "inquiryMessageTooLong", MAX_MESSAGE));
+        }
+        return errors;
+    }
+
+    private static String value(MultivaluedMap<String, String> form, String field) {
+        String value = form == null ? null : form.getFirst(field);
+        return value == null ? "" : value.strip();
+    }
+}

@@ -1,0 +1,32 @@
+"""What every callback from Keycloak gets: a signature check first, and 400 for malformed bodies."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from .. import signing
+from ..context import settings
+from .validation import BadRequestBody
+
+log = logging.getLogger(__name__)
+
+
+def signed_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A blueprint whose every request must carry a fresh X-Signature by the callback secret (else 401)."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+
+    @bp.before_request
+    def require_signature():
+        s = settings()
+        if not signing.is_valid(request.headers.get(signing.HEADER), request.get_data(cache=True),
+                                s.callback_secrets, s.signature_tolerance_seconds):
+            log.warning("refused callback %s: missing, bad or stale signature", request.path)
+            return jsonify(error="invalid_signature"), 401
+        return None
+
+    @bp.errorhandler(BadRequestBody)
+    def bad_body(exc: BadRequestBody):
+        return jsonify(error="invalid_request", problems=exc.problems), 400
+
+    return bp

@@ -1,0 +1,57 @@
+"""POST /v1/inquiries: an inquiry from the "Povpraševanje" page, e-mailed to the chosen manager."""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import jsonify, request
+
+from ..context import db_session, registry, settings
+from ..inquiries import Inquiry, InquiryDesk, MailFailed, RateLimited
+from .callbacks import signed_blueprint
+from .validation import Field, read_object
+
+bp = signed_blueprint("inquiries", __name__, url_prefix="/v1/inquiries")
+log = logging.getLogger(__name__)
+
+FIELDS = {
+    "manager_id": Field(64, required=True),
+    "name": Field(200, required=True),
+    "email": Field(254, required=True),
+    "message": Field(4000, required=True, multiline=True),
+    "client_ip": Field(64),
+    "locale": Field(16),
+}
+MAX_MESSAGE = 2000
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@bp.post("")
+def send_inquiry():
+    body = read_object(request, FIELDS)
+    errors = [{"field": f, "code": "required"} for f in ("manager_id", "name", "email", "message")
+              if not body.get(f, "").strip()]
+    if body.get("email", "").strip() and not EMAIL.match(body["email"].strip()):
+        errors.append({"field": "email", "code": "invalid_email"})
+    if len(body.get("message", "")) > MAX_MESSAGE:
+        errors.append({"field": "message", "code": "too_long"})
+    manager = registry().manager(body["manager_id"].strip()) if body.get("manager_id", "").strip() else None
+    if body.get("manager_id", "").strip() and manager is None:
+        errors.append({"field": "manager_id", "code": "unknown_manager"})
+    elif manager is not None and not manager.contact_email:
+        errors.append({"field": "manager_id", "code": "no_inquiries"})
+    if errors:
+        return jsonify(ok=False, errors=errors)
+
+    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"].strip(),
+                      body.get("client_ip"))
+    try:
+        InquiryDesk(db_session(), settings()).send(inquiry, manager)
+    except RateLimited:
+        log.warning("inquiry refused: rate limit (client %s)", inquiry.client_ip)
+        return jsonify(error="rate_limited"), 429
+    except MailFailed as exc:
+        log.error("inquiry to %s could not be mailed: %s", manager.id, exc)
+        return jsonify(error="mail_unavailable"), 503
+    log.info("inquiry sent to manager=%s", manager.id)
+    return jsonify(ok=True, manager_name=manager.name), 202
