@@ -34,10 +34,11 @@ reset:
 clean:
 	rm -rf var .cache $(VENV) node_modules keycloak-theme/target
 
-$(VENV)/.installed: registration-bridge/pyproject.toml registration-bridge/requirements.lock
+$(VENV)/.installed: registration-bridge/pyproject.toml registration-bridge/requirements.lock examples/portal/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c registration-bridge/requirements.lock -e 'registration-bridge[test,server,postgres]'
+	$(VENV)/bin/pip install -q -c registration-bridge/requirements.lock -e 'registration-bridge[test,server,postgres]' \
+	  -r examples/portal/requirements.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

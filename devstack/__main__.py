@@ -28,6 +28,7 @@ eSoseska identity stack is up (Ctrl-C stops all of it):
   Register / log in       {s.keycloak_url}/realms/{REALM}/account
   Keycloak admin console  {s.keycloak_url}/admin/   ({ADMIN_USER} / {ADMIN_PASSWORD}, dev only)
   Registration bridge     {s.bridge_url}/healthz   {s.bridge_url}/v1/managers
+  Reference portal (app)  {s.portal_url}   (examples/portal: OIDC login, claims, Dodaj upravnika)
   Mail catcher            {s.mail_url}   (SMTP localhost:{s.ports.smtp}; JSON: {s.mail_url}/email)
 
 Demo payers to register with: {DEMO_DIR.relative_to(DEMO_DIR.parents[1])}/*.csv (listed in the README).
@@ -36,9 +37,9 @@ Data and logs: {s.var_dir}
         if stack.realm_file_changed_since_import():
             print("note: realm-export.json changed since the dev realm was imported; `make reset` re-imports it "
                   "(and deletes the dev data).", flush=True)
-        while all(service.running for service in (stack.mail, stack.bridge, stack.keycloak)):
+        while all(service.running for service in stack.services):
             time.sleep(1)
-        for service in (stack.mail, stack.bridge, stack.keycloak):
+        for service in stack.services:
             if not service.running:
                 print(f"{service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}",
                       file=sys.stderr)

@@ -37,14 +37,15 @@ class Ports:
     bridge: int
     smtp: int
     mail_web: int
+    portal: int
 
     @classmethod
     def dev(cls) -> "Ports":
-        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025)
+        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025, portal=5000)
 
     @classmethod
     def free(cls) -> "Ports":
-        return cls(*(free_port() for _ in range(5)))
+        return cls(*(free_port() for _ in range(6)))
 
 
 def free_port() -> int:

@@ -38,6 +38,10 @@ class StackSettings:
         return f"http://localhost:{self.ports.bridge}"
 
     @property
+    def portal_url(self) -> str:
+        return f"http://localhost:{self.ports.portal}"
+
+    @property
     def mail_url(self) -> str:
         return f"http://localhost:{self.ports.mail_web}"
 
@@ -81,6 +85,13 @@ class Stack:
              "--access-logfile", "-", "registration_bridge:create_app()"],
             env=s.bridge_environment(), cwd=ROOT, log_path=s.logs / "bridge.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
+        self.portal = Service(
+            "reference portal",
+            [VENV_BIN / "gunicorn", "--chdir", ROOT / "examples" / "portal", "--bind", f"127.0.0.1:{s.ports.portal}",
+             "--workers", "1", "portal:create_app()"],
+            env={"PORTAL_KEYCLOAK_URL": s.keycloak_url, "PORTAL_CLIENT_ID": "portal-demo"},
+            cwd=ROOT, log_path=s.logs / "portal.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.portal}/"), ready_timeout=30)
         self.keycloak = Service(
             "Keycloak",
             [s.keycloak_home / "bin" / "kc.sh", "start-dev", f"--http-port={s.ports.keycloak}",
@@ -94,6 +105,8 @@ class Stack:
                 "BRIDGE_KEYCLOAK_CLIENT_SECRET": s.bridge_client_secret,
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(s.ports.smtp),
+                "KEYCLOAK_PUBLIC_URL": s.keycloak_url,
+                "PORTAL_DEMO_URL": s.portal_url,
             },
             cwd=ROOT, log_path=s.logs / "keycloak.log",
             ready=self._keycloak_ready, ready_timeout=240)
@@ -154,19 +167,23 @@ class Stack:
                            env=env, check=True, stdout=subprocess.DEVNULL)
 
     # --- lifecycle ------------------------------------------------------------------------
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return (self.mail, self.bridge, self.portal, self.keycloak)
+
     def start(self) -> "Stack":
         busy = [port for port in vars(self.settings.ports).values() if port_in_use(port)]
         if busy:
             raise ServiceFailed(f"port(s) {', '.join(map(str, busy))} already in use: is another stack still running?")
         self.prepare()
-        for service in (self.mail, self.bridge, self.keycloak):
+        for service in self.services:
             service.start()
-        for service in (self.mail, self.bridge, self.keycloak):
+        for service in self.services:
             service.wait_ready()
         return self
 
     def stop(self) -> None:
-        services = (self.keycloak, self.bridge, self.mail)
+        services = tuple(reversed(self.services))
         for service in services:
             service.terminate()
         for service in services:

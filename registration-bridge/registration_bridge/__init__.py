@@ -39,12 +39,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     def http_error_as_json(exc: HTTPException):
         return jsonify(error=(exc.name or "error").lower().replace(" ", "_"), description=exc.description), exc.code
 
-    from .api import health, inquiries, managers, registrations
+    from .api import claims, health, inquiries, managers, registrations
 
     app.register_blueprint(health.bp)
     app.register_blueprint(managers.bp)
     app.register_blueprint(registrations.bp)
     app.register_blueprint(inquiries.bp)
+    app.register_blueprint(claims.bp)
 
     logging.getLogger("registration_bridge").setLevel(logging.INFO)
     return app

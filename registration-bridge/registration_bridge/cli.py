@@ -98,18 +98,65 @@ def claims(manager_id: str | None, as_json: bool) -> None:
         click.echo(f"{row.manager_id + ':' + row.payer_code:<32} {row.keycloak_user_id:<38} {row.claimed_at}")
 
 
-@main.command("repair")
-@click.option("--dry-run", is_flag=True, help="Only report what would be released.")
-def repair(dry_run: bool) -> None:
-    """Release claims whose Keycloak user no longer exists (e.g. a registration that never committed)."""
+GRACE_HELP = "Leave claims younger than this alone: their registration may still be committing."
+
+
+def _reconcile(dry_run: bool, grace_minutes: float, only_missing_users: bool) -> None:
+    from datetime import timedelta
+
     from .keycloak_gateway import KeycloakGateway
+    from .reconcile import Reconciler
 
     with _registry() as registry:
         gateway = KeycloakGateway.from_settings(Settings.from_env())
-        orphans = sorted(uid for uid in registry.claimed_user_ids() if not gateway.user_exists(uid))
-        released = 0
-        for user_id in orphans:
-            if not dry_run:
-                released += registry.release_claims_of_user(user_id)
-            click.echo(f"{'would release' if dry_run else 'released'} claims of missing user {user_id}")
-    click.echo(f"repair: {len(orphans)} missing users, {released} claims released")
+        findings = Reconciler(registry, gateway, dry_run=dry_run, grace=timedelta(minutes=grace_minutes),
+                              only_missing_users=only_missing_users).run()
+    for finding in findings:
+        click.echo(("(dry run) " if dry_run else "") + str(finding))
+    counts = {}
+    for finding in findings:
+        counts[finding.action] = counts.get(finding.action, 0) + 1
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing to fix"
+    click.echo(("dry run: " if dry_run else "") + summary)
+    if any(f.action in ("conflict", "unknown") for f in findings):
+        sys.exit(3)
+
+
+@main.command("reconcile")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--grace-minutes", type=float, default=10, show_default=True, help=GRACE_HELP)
+def reconcile(dry_run: bool, grace_minutes: float) -> None:
+    """Find and fix drift between Keycloak's links and the bridge's claims, both ways, and report it.
+
+    Exit code 3 when something needs a person (a payer linked to two accounts, or unknown to the registry).
+    """
+    _reconcile(dry_run, grace_minutes, only_missing_users=False)
+
+
+@main.command("repair")
+@click.option("--dry-run", is_flag=True, help="Only report what would be released.")
+@click.option("--grace-minutes", type=float, default=10, show_default=True, help=GRACE_HELP)
+def repair(dry_run: bool, grace_minutes: float) -> None:
+    """Release claims whose Keycloak user no longer exists (the quick part of `reconcile`)."""
+    _reconcile(dry_run, grace_minutes, only_missing_users=True)
+
+
+@main.command("users")
+@click.option("--manager", "manager_id", required=True, help="The manager whose residents to list.")
+def users(manager_id: str) -> None:
+    """List the Keycloak users linked to a manager's payers: payer account, e-mail, name, user id."""
+    from .keycloak_gateway import KeycloakGateway
+
+    with _registry() as registry:
+        rows = registry.claims(manager_id)
+    gateway = KeycloakGateway.from_settings(Settings.from_env())
+    linked = gateway.linked_users()
+    if not rows:
+        click.echo(f"no users linked to {manager_id}")
+        return
+    click.echo(f"{'payer account':<28} {'e-mail':<36} {'name':<28} keycloak user id")
+    for row in rows:
+        user = linked.get(row.keycloak_user_id)
+        email = user.email if user else "(user missing: run reconcile)"
+        name = user.name if user else ""
+        click.echo(f"{row.manager_id + ':' + row.payer_code:<28} {email or '':<36} {name:<28} {row.keycloak_user_id}")

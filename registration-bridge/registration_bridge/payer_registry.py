@@ -138,6 +138,30 @@ class PayerRegistry:
     def claimed_user_ids(self) -> set[str]:
         return set(self._session.scalars(select(Claim.keycloak_user_id).distinct()))
 
+    def sync_user_claims(self, keycloak_user_id: str, payer_accounts: list[str]) -> list[str]:
+        """Release the user's claims on payer accounts they no longer have; returns the released accounts."""
+        keep = set(payer_accounts)
+        released = []
+        for claim, payer in self._session.execute(
+                select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
+                .where(Claim.keycloak_user_id == keycloak_user_id)):
+            if payer.account not in keep:
+                self._session.delete(claim)
+                released.append(payer.account)
+        self._session.commit()
+        return sorted(released)
+
+    def release_claim(self, manager_id: str, payer_code: str) -> bool:
+        payer = self._find_payer(manager_id, payer_code)
+        if payer is None or payer.claim is None:
+            return False
+        self._session.delete(payer.claim)
+        self._session.commit()
+        return True
+
+    def payer_exists(self, manager_id: str, payer_code: str) -> bool:
+        return self._find_payer(manager_id, payer_code) is not None
+
     def release_claims_of_user(self, keycloak_user_id: str) -> int:
         result = self._session.execute(delete(Claim).where(Claim.keycloak_user_id == keycloak_user_id))
         self._session.commit()

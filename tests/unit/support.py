@@ -72,9 +72,9 @@ def import_csv(app, manager_id: str, data: bytes) -> ImportReport:
         return PayerImport(s, app.extensions["bridge.hasher"]).run(manager_id, io.BytesIO(data))
 
 
-def add_manager(app, manager_id: str, name: str) -> None:
+def add_manager(app, manager_id: str, name: str, contact_email: str | None = None) -> None:
     with sessions(app)() as s:
-        PayerRegistry(s, app.extensions["bridge.hasher"]).add_manager(manager_id, name)
+        PayerRegistry(s, app.extensions["bridge.hasher"]).add_manager(manager_id, name, contact_email)
 
 
 def claim(app, payer_code: str, user_id: str, manager_id: str = MANAGER_ID) -> None:

@@ -213,24 +213,25 @@ def _keycloak(rsps: responses.RequestsMock, **status_of_user: int) -> None:
 def test_repair_releases_only_the_claims_of_missing_users(run, orphaned):
     with responses.RequestsMock() as rsps:
         _keycloak(rsps, **{GONE: 404, ALIVE: 200})
-        result = run("repair")
+        result = run("repair", "--grace-minutes", "0")
         asked = {call.request.url.split("?")[0] for call in rsps.calls}
         bearer = {call.request.headers.get("Authorization") for call in rsps.calls if call.request.method == "GET"}
     assert result.exit_code == 0, result.output
     assert asked == {TOKEN_URL, USER_URL + GONE, USER_URL + ALIVE}
     assert bearer == {"Bearer token"}
     assert claims_by_payer(orphaned) == {"100201": ALIVE}
-    assert f"released claims of missing user {GONE}" in result.stdout
-    assert "repair: 1 missing users, 2 claims released" in result.stdout
+    assert f"released  user {GONE}: staninvest:100200 (the user no longer exists)" in result.stdout
+    assert f"released  user {GONE}: staninvest:100202 (the user no longer exists)" in result.stdout
+    assert result.stdout.strip().endswith("2 released")
 
 
 def test_repair_dry_run_releases_nothing(run, orphaned):
     with responses.RequestsMock() as rsps:
         _keycloak(rsps, **{GONE: 404, ALIVE: 200})
-        result = run("repair", "--dry-run")
+        result = run("repair", "--dry-run", "--grace-minutes", "0")
     assert result.exit_code == 0, result.output
-    assert f"would release claims of missing user {GONE}" in result.stdout
-    assert "repair: 1 missing users, 0 claims released" in result.stdout
+    assert f"(dry run) released  user {GONE}: staninvest:100200" in result.stdout
+    assert result.stdout.strip().endswith("dry run: 2 released")
     assert claims_by_payer(orphaned) == {"100200": GONE, "100201": ALIVE, "100202": GONE}
 
 
@@ -238,7 +239,7 @@ def test_repair_releases_nothing_when_keycloak_fails(run, orphaned):
     # A Keycloak error is not "the user is gone": no claim may be released on a 500.
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         _keycloak(rsps, **{GONE: 404, ALIVE: 500})
-        result = run("repair")
+        result = run("repair", "--grace-minutes", "0")
     assert result.exit_code != 0
     assert count(orphaned, Claim) == 3
 
@@ -246,9 +247,9 @@ def test_repair_releases_nothing_when_keycloak_fails(run, orphaned):
 def test_repair_with_no_claims_does_not_need_to_ask_about_users(run, db):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         _keycloak(rsps)
-        result = run("repair")
+        result = run("repair", "--grace-minutes", "0")
     assert result.exit_code == 0, result.output
-    assert "repair: 0 missing users, 0 claims released" in result.stdout
+    assert "nothing to fix" in result.stdout
 
 
 # --- settings through the CLI ---------------------------------------------------------------------

@@ -17,9 +17,10 @@ class Field:
     max_length: int
     required: bool = False
     multiline: bool = False  # allows line breaks (and tabs), still no other control characters
+    many: int = 0  # > 0: a list of at most this many strings (each checked as above)
 
 
-def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
+def read_object(request: Request, schema: dict[str, Field]) -> dict:
     """The JSON body as a dict of strings, or BadRequestBody naming every problem."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -32,6 +33,15 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
             if spec.required:
                 problems.append(f"missing field {name!r}")
             continue
+        if spec.many:
+            if not isinstance(value, list) or len(value) > spec.many:
+                problems.append(f"field {name!r} must be a list of at most {spec.many} strings")
+                continue
+            item_problems = _string_problems(name, value, spec)
+            problems.extend(item_problems)
+            if not item_problems:
+                values[name] = list(value)
+            continue
         if not isinstance(value, str):
             problems.append(f"field {name!r} must be a string")
         elif len(value) > spec.max_length:
@@ -43,3 +53,12 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict[str, str]:
     if problems:
         raise BadRequestBody(problems)
     return values
+
+
+def _string_problems(name: str, items: list, spec: Field) -> list[str]:
+    for item in items:
+        if not isinstance(item, str):
+            return [f"field {name!r} must contain only strings"]
+        if len(item) > spec.max_length or any(ord(ch) < 32 or ord(ch) == 127 for ch in item):
+            return [f"field {name!r} has a value that is too long or contains control characters"]
+    return []

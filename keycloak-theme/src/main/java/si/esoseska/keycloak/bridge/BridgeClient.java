@@ -53,6 +53,17 @@ public final class BridgeClient {
         };
     }
 
+    /**
+     * Tells the bridge which payer accounts a user still has (none once deleted); it releases the user's other
+     * claims, so those payers can be registered again.
+     */
+    public void syncClaims(String userId, List<String> payerAccounts) throws BridgeUnavailableException {
+        HttpResponse<byte[]> response = postSigned("v1/claims/sync", BridgeJson.claimSyncBody(userId, payerAccounts));
+        if (response.statusCode() != 200) {
+            throw unexpected("claim sync", response);
+        }
+    }
+
     public InquiryResult sendInquiry(InquiryRequest inquiry) throws BridgeUnavailableException {
         HttpResponse<byte[]> response = postSigned("v1/inquiries", BridgeJson.inquiryBody(inquiry));
         return BridgeJson.parseInquiry(response.statusCode(), response.body());

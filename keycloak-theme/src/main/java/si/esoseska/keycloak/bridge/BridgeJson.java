@@ -66,6 +66,14 @@ public final class BridgeJson {
         throw new BridgeUnavailableException("inquiry answered HTTP " + status);
     }
 
+    public static byte[] claimSyncBody(String userId, List<String> payerAccounts) {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("user_id", userId);
+        var accounts = body.putArray("payer_accounts");
+        payerAccounts.forEach(accounts::add);
+        return bytes(body);
+    }
+
     public static byte[] claimBody(String ticket, String userId) {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("ticket", ticket);

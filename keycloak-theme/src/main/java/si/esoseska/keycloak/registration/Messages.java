@@ -4,18 +4,18 @@ import java.util.Map;
 import si.esoseska.keycloak.bridge.VerifyResult;
 
 /** Message keys of the theme (messages_sl / messages_en), and how the bridge's stable codes map onto them. */
-final class Messages {
+public final class Messages {
 
-    static final String PAYER_CODE_MISSING = "payerCodeMissing";
-    static final String PAYER_CODE_TOO_LONG = "payerCodeTooLong";
-    static final String BILL_PASSWORD_MISSING = "billPasswordMissing";
-    static final String BILL_PASSWORD_TOO_LONG = "billPasswordTooLong";
-    static final String MANAGER_MISSING = "managerMissing";
-    static final String MANAGER_UNKNOWN = "managerUnknown";
-    static final String PAYER_NOT_VERIFIED = "payerNotVerified";
-    static final String PAYER_CHECK_UNAVAILABLE = "payerCheckUnavailable";
-    static final String MANAGERS_UNAVAILABLE = "managersUnavailable";
-    static final String PAYER_CLAIMED_MEANWHILE = "payerClaimedMeanwhile";
+    public static final String PAYER_CODE_MISSING = "payerCodeMissing";
+    public static final String PAYER_CODE_TOO_LONG = "payerCodeTooLong";
+    public static final String BILL_PASSWORD_MISSING = "billPasswordMissing";
+    public static final String BILL_PASSWORD_TOO_LONG = "billPasswordTooLong";
+    public static final String MANAGER_MISSING = "managerMissing";
+    public static final String MANAGER_UNKNOWN = "managerUnknown";
+    public static final String PAYER_NOT_VERIFIED = "payerNotVerified";
+    public static final String PAYER_CHECK_UNAVAILABLE = "payerCheckUnavailable";
+    public static final String MANAGERS_UNAVAILABLE = "managersUnavailable";
+    public static final String PAYER_CLAIMED_MEANWHILE = "payerClaimedMeanwhile";
 
     /** Bridge field name → form field name. */
     private static final Map<String, String> FIELDS = Map.of(
@@ -32,13 +32,13 @@ final class Messages {
     }
 
     /** The form field an error of the bridge belongs to (the bill password when it names none we know). */
-    static String formField(VerifyResult.FieldError error) {
+    public static String formField(VerifyResult.FieldError error) {
         String field = error.field(); // may be null: BridgeJson accepts errors without a field, Map.of() rejects null keys
         return field == null ? PayerForm.BILL_PASSWORD : FIELDS.getOrDefault(field, PayerForm.BILL_PASSWORD);
     }
 
     /** The message key for an error of the bridge; unknown codes read as "not verified", never as a raw code. */
-    static String messageKey(VerifyResult.FieldError error) {
+    public static String messageKey(VerifyResult.FieldError error) {
         String field = formField(error);
         return switch (error.code()) {
             case "required" -> MISSING.get(field);

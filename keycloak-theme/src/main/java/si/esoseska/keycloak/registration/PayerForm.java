@@ -9,23 +9,23 @@ import org.keycloak.models.utils.FormMessage;
  * The payer fields of the registration form (not user-profile attributes: never stored on the user),
  * read from the posted form and checked for presence and size before the bridge is asked.
  */
-record PayerForm(String managerId, String payerCode, String billPassword) {
+public record PayerForm(String managerId, String payerCode, String billPassword) {
 
-    static final String MANAGER_ID = "managerId";
-    static final String PAYER_CODE = "payerCode";
-    static final String BILL_PASSWORD = "billPassword";
+    public static final String MANAGER_ID = "managerId";
+    public static final String PAYER_CODE = "payerCode";
+    public static final String BILL_PASSWORD = "billPassword";
 
     static final int MAX_MANAGER_ID = 64;
     static final int MAX_PAYER_CODE = 64;
     static final int MAX_BILL_PASSWORD = 128;
 
-    static PayerForm read(MultivaluedMap<String, String> formData) {
+    public static PayerForm read(MultivaluedMap<String, String> formData) {
         return new PayerForm(trimmed(formData.getFirst(MANAGER_ID)), trimmed(formData.getFirst(PAYER_CODE)),
                 trimmed(formData.getFirst(BILL_PASSWORD)));
     }
 
     /** Errors a resident can fix without asking the bridge: empty or over-long fields. */
-    List<FormMessage> localErrors() {
+    public List<FormMessage> localErrors() {
         List<FormMessage> errors = new ArrayList<>();
         check(errors, PAYER_CODE, payerCode, MAX_PAYER_CODE, Messages.PAYER_CODE_MISSING, Messages.PAYER_CODE_TOO_LONG);
         check(errors, BILL_PASSWORD, billPassword, MAX_BILL_PASSWORD, Messages.BILL_PASSWORD_MISSING,

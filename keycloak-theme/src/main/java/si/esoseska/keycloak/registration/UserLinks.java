@@ -7,10 +7,10 @@ import java.util.Set;
 import org.keycloak.models.UserModel;
 
 /** Adds the bridge's links (managers, payer accounts) to a user, keeping the values the user already has. */
-final class UserLinks {
+public final class UserLinks {
 
-    static final String MANAGERS = "managers";
-    static final String PAYER_ACCOUNTS = "payer_accounts";
+    public static final String MANAGERS = "managers";
+    public static final String PAYER_ACCOUNTS = "payer_accounts";
 
     /** Only these attributes may be written from a bridge answer. */
     static final Set<String> LINK_ATTRIBUTES = Set.of(MANAGERS, PAYER_ACCOUNTS);
@@ -18,7 +18,7 @@ final class UserLinks {
     private UserLinks() {
     }
 
-    static void add(UserModel user, Map<String, List<String>> links) {
+    public static void add(UserModel user, Map<String, List<String>> links) {
         links.forEach((attribute, values) -> {
             if (!LINK_ATTRIBUTES.contains(attribute) || values.isEmpty()) {
                 return;
