@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -96,6 +97,23 @@ def claims(manager_id: str | None, as_json: bool) -> None:
     click.echo(f"{'payer account':<32} {'keycloak user id':<38} claimed at")
     for row in rows:
         click.echo(f"{row.manager_id + ':' + row.payer_code:<32} {row.keycloak_user_id:<38} {row.claimed_at}")
+
+
+@main.command("unlock")
+@click.option("--manager", "manager_id", required=True, help="The payer's manager.")
+@click.option("--by", "unlocked_by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER",
+              help="Who lifts the lock (kept with it).")
+@click.argument("payer_code")
+def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
+    """Lift the guessing lock of a payer code (earlier failures stop counting)."""
+    from .bill_passwords import normalize_payer_code
+    from .context import db_session, settings
+    from .guessing import GuessingGuard
+
+    code = normalize_payer_code(payer_code)
+    with _registry():
+        GuessingGuard(db_session(), settings()).unlock(manager_id, code, unlocked_by)
+    click.echo(f"unlocked {manager_id}:{code} (by {unlocked_by})")
 
 
 GRACE_HELP = "Leave claims younger than this alone: their registration may still be committing."

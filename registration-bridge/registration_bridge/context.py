@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from .guessing import GuessingGuard
 from .payer_registry import PayerRegistry
 from .settings import Settings
 from .tickets import TicketIssuer
@@ -21,7 +22,8 @@ def db_session() -> Session:
 
 
 def registry() -> PayerRegistry:
-    return PayerRegistry(db_session(), current_app.extensions["bridge.hasher"])
+    session = db_session()
+    return PayerRegistry(session, current_app.extensions["bridge.hasher"], GuessingGuard(session, settings()))
 
 
 def tickets() -> TicketIssuer:

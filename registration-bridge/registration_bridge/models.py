@@ -73,7 +73,19 @@ class VerificationAttempt(Base):
     manager_id: Mapped[str] = mapped_column(String(64))
     payer_code: Mapped[str] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(32))
-    client_ip: Mapped[str | None] = mapped_column(String(64))
+    client_ip: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class PayerUnlock(Base):
+    """A manager lifted the lock of a payer code: failures before this moment no longer count."""
+
+    __tablename__ = "payer_unlocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    manager_id: Mapped[str] = mapped_column(String(64))
+    payer_code: Mapped[str] = mapped_column(String(64), index=True)
+    unlocked_by: Mapped[str] = mapped_column(String(200))
 
 
 class InquiryLog(Base):

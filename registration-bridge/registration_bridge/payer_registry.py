@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
+from .guessing import GuessingGuard
 from .models import Claim, Manager, Payer, VerificationAttempt
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
@@ -21,6 +22,11 @@ class Outcome(str, enum.Enum):
     UNKNOWN_PAYER = "unknown_payer"
     WRONG_BILL_PASSWORD = "wrong_bill_password"
     ALREADY_CLAIMED = "already_claimed"
+    # refused by the guessing limits before the password was even compared (see guessing.py)
+    LOCKED = "locked"
+    DELAYED = "delayed"
+    IP_THROTTLED = "ip_throttled"
+    OVERALL_THROTTLED = "overall_throttled"
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,10 @@ class ClaimRow:
 
 
 class PayerRegistry:
-    def __init__(self, session: Session, hasher: BillPasswordHasher) -> None:
+    def __init__(self, session: Session, hasher: BillPasswordHasher, guard: GuessingGuard | None = None) -> None:
         self._session = session
         self._hasher = hasher
+        self._guard = guard
 
     # --- managers -------------------------------------------------------------------------
     def managers(self) -> list[Manager]:
@@ -86,8 +93,11 @@ class PayerRegistry:
         payer = self._find_payer(manager_id, code)
         stored = payer.bill_password_hash if payer is not None else _ABSENT_DIGEST
         password_ok = self._hasher.matches(stored, manager_id, code, bill_password)
+        refusal = self._guard.refusal(manager_id, code, client_ip) if self._guard is not None else None
         if self._session.get(Manager, manager_id) is None:
             outcome = Outcome.UNKNOWN_MANAGER
+        elif refusal is not None:
+            outcome = Outcome(refusal.value)
         elif payer is None:
             outcome = Outcome.UNKNOWN_PAYER
         elif not password_ok:

@@ -32,6 +32,15 @@ class Settings:
     # How long the ticket from /verify may be exchanged for a claim.
     ticket_ttl_seconds: int = 600
     max_request_bytes: int = 16 * 1024
+    # guessing: per payer code, growing delays from the 3rd failure and a lock after 10 within 24 h;
+    # per client IP (as Keycloak sees it) a budget lenient enough for a building behind one address
+    payer_max_failures: int = 10
+    payer_failure_window_hours: int = 24
+    payer_delay_after_failures: int = 3
+    payer_delay_base_seconds: int = 30
+    payer_delay_max_seconds: int = 900
+    ip_max_failures_per_hour: int = 100
+    max_failures_per_hour: int = 10000
     # outgoing mail (inquiries to managers)
     smtp_host: str = "localhost"
     smtp_port: int = 1025
@@ -53,6 +62,13 @@ class Settings:
         "bill_password_key": "BRIDGE_BILL_PASSWORD_KEY",
         "ticket_ttl_seconds": "BRIDGE_TICKET_TTL_SECONDS",
         "max_request_bytes": "BRIDGE_MAX_REQUEST_BYTES",
+        "payer_max_failures": "BRIDGE_PAYER_MAX_FAILURES",
+        "payer_failure_window_hours": "BRIDGE_PAYER_FAILURE_WINDOW_HOURS",
+        "payer_delay_after_failures": "BRIDGE_PAYER_DELAY_AFTER_FAILURES",
+        "payer_delay_base_seconds": "BRIDGE_PAYER_DELAY_BASE_SECONDS",
+        "payer_delay_max_seconds": "BRIDGE_PAYER_DELAY_MAX_SECONDS",
+        "ip_max_failures_per_hour": "BRIDGE_IP_MAX_FAILURES_PER_HOUR",
+        "max_failures_per_hour": "BRIDGE_MAX_FAILURES_PER_HOUR",
         "smtp_host": "BRIDGE_SMTP_HOST",
         "smtp_port": "BRIDGE_SMTP_PORT",
         "mail_from": "BRIDGE_MAIL_FROM",

@@ -34,7 +34,9 @@ CLAIM_FIELDS = {
 }
 
 # The form shows one answer for all of these, so the form can not be used to learn which payers exist.
-NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED}
+# (a locked or throttled payer code included: the form must not become an oracle for the lock either)
+NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED, Outcome.LOCKED,
+                Outcome.DELAYED, Outcome.IP_THROTTLED, Outcome.OVERALL_THROTTLED}
 
 
 @bp.post("/verify")
