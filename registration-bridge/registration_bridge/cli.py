@@ -15,7 +15,6 @@ from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
 MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @contextmanager
@@ -53,7 +52,9 @@ def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
         raise click.BadParameter("use lower-case letters, digits and '-', e.g. staninvest", param_hint="MANAGER_ID")
     if not name.strip():
         raise click.BadParameter("the name must not be empty", param_hint="--name")
-    if contact_email is not None and not EMAIL.match(contact_email.strip()):
+    from .inquiries import EMAIL_ADDRESS
+
+    if contact_email is not None and not EMAIL_ADDRESS.match(contact_email.strip()):
         raise click.BadParameter("not an e-mail address", param_hint="--contact-email")
     with _registry() as registry:
         registry.add_manager(manager_id, name.strip(), contact_email.strip() if contact_email else None)

@@ -1,6 +1,7 @@
 """Inquiries ("Povpraševanje") from people without an account: rate-limited, e-mailed to the chosen manager."""
 from __future__ import annotations
 
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,16 @@ class Inquiry:
     email: str
     message: str
     client_ip: str | None
+
+
+# An address a reply can go to: ASCII (no SMTPUTF8 needed), nothing that could split a header (<>,"; space).
+EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                           r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+def normalize_message(text: str) -> str:
+    """Line breaks as one character each, whatever the browser sent (CRLF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class RateLimited(Exception):
@@ -57,7 +68,7 @@ class InquiryDesk:
         try:
             with smtplib.SMTP(self._settings.smtp_host, self._settings.smtp_port, timeout=10) as smtp:
                 smtp.send_message(self._message(inquiry, manager))
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             self._session.rollback()
             raise MailFailed(str(exc)) from exc
         self._session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 import json
+import uuid
 
 import pytest
 
@@ -58,6 +59,8 @@ def post_signed(client):
 
     def post(path: str, payload=None, *, raw: bytes | None = None, secret: str = CALLBACK_SECRET,
              timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None):
+        if isinstance(payload, dict) and "request_id" not in payload:
+            payload = {**payload, "request_id": uuid.uuid4().hex}  # as Keycloak sends one with every call
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         if callable(timestamp):
             timestamp = timestamp()

@@ -27,7 +27,8 @@ class Received:
 
     @property
     def body(self) -> str:
-        return self.message.get_content()
+        """The decoded text, with line breaks as \\n (on the wire they are \\r\\n)."""
+        return self.message.get_content().replace("\r\n", "\n")
 
 
 @dataclass
@@ -125,7 +126,8 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="smtp-sink", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="smtp-sink", daemon=True)
 
     @property
     def port(self) -> int:

@@ -88,6 +88,54 @@ def test_add_manager_rejects_an_empty_name(run, db):
     assert count(db, Manager) == 0
 
 
+def _contact_email(db, manager_id: str = "staninvest") -> str | None:
+    with db.extensions["bridge.sessions"]() as s:
+        return s.get(Manager, manager_id).contact_email
+
+
+def test_add_manager_with_a_contact_email_for_inquiries(run, db):
+    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", " uprava@staninvest.si ")
+    assert result.exit_code == 0, result.output
+    assert "manager staninvest: Staninvest d.o.o. <uprava@staninvest.si>" in result.output
+    assert _contact_email(db) == "uprava@staninvest.si"
+
+
+def test_add_manager_without_a_contact_email_takes_no_inquiries(run, db):
+    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
+    assert _contact_email(db) is None
+
+
+@pytest.mark.parametrize("address", ["uprava", "uprava@staninvest", "@staninvest.si", "uprava@", "up rava@staninvest.si",
+                                     "uprava@@staninvest.si", ""])
+def test_add_manager_refuses_a_contact_email_that_is_not_an_address(run, db, address):
+    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", address)
+    assert result.exit_code == 2
+    assert "--contact-email" in result.output
+    assert count(db, Manager) == 0
+
+
+def test_refused_contact_email_leaves_the_old_one(run, db):
+    run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "uprava@staninvest.si")
+    assert run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email", "uprava").exit_code == 2
+    assert _contact_email(db) == "uprava@staninvest.si"
+
+
+def test_add_manager_again_without_the_option_keeps_the_contact_email(run, db):
+    run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email", "uprava@staninvest.si")
+    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.")
+    assert result.exit_code == 0, result.output
+    with db.extensions["bridge.sessions"]() as s:
+        manager = s.get(Manager, "staninvest")
+        assert (manager.name, manager.contact_email) == ("Staninvest d.o.o.", "uprava@staninvest.si")
+
+
+def test_add_manager_again_with_another_address_changes_it(run, db):
+    run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "uprava@staninvest.si")
+    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.",
+               "--contact-email", "info@staninvest.si").exit_code == 0
+    assert _contact_email(db) == "info@staninvest.si"
+
+
 # --- import-payers ------------------------------------------------------------------------------
 
 def test_import_payers(run, db, csv_file):

@@ -108,7 +108,7 @@ def test_the_message_is_in_the_body_with_its_line_breaks(send, smtp):
 
 
 def test_a_long_message_arrives_whole(send, smtp):
-    message = " ".join(["dolga vrstica brez preloma"] * 70)[:2000]
+    message = " ".join(["dolga vrstica brez preloma"] * 80)[:2000]
     assert len(message) == 2000
     assert send(message=message).status_code == 202
     assert message in smtp.received[0].body
@@ -165,6 +165,19 @@ def test_an_address_that_is_not_one_is_invalid(send, smtp, email):
     assert response.status_code == 200
     assert response.get_json() == {"ok": False, "errors": [{"field": "email", "code": "invalid_email"}]}
     assert smtp.received == []
+
+
+@pytest.mark.parametrize("email", ["x,y@evil.com", "a<b@x.si", "\"a\"@x.si", "žan@primer.si", "ana@primer.šk"])
+def test_an_address_a_reply_could_not_reach_is_refused_not_mangled(send, smtp, email):
+    response = send(email=email)
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": False, "errors": [{"field": "email", "code": "invalid_email"}]}
+    assert smtp.received == []
+
+
+def test_line_breaks_sent_as_crlf_count_once_against_the_limit(send, smtp):
+    message = ("x" * 99 + "\r\n") * 19 + "x" * 100  # 2000 characters as the page counts them
+    assert send(message=message).status_code == 202
 
 
 def test_a_message_over_2000_characters_is_too_long(send, smtp, managers):

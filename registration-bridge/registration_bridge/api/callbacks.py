@@ -5,8 +5,8 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from .. import signing
-from ..context import settings
+from .. import replay, signing
+from ..context import db_session, settings
 from .validation import BadRequestBody
 
 log = logging.getLogger(__name__)
@@ -19,10 +19,14 @@ def signed_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     @bp.before_request
     def require_signature():
         s = settings()
-        if not signing.is_valid(request.headers.get(signing.HEADER), request.get_data(cache=True),
-                                s.callback_secrets, s.signature_tolerance_seconds):
+        header = request.headers.get(signing.HEADER)
+        if not signing.is_valid(header, request.get_data(cache=True), s.callback_secrets,
+                                s.signature_tolerance_seconds):
             log.warning("refused callback %s: missing, bad or stale signature", request.path)
             return jsonify(error="invalid_signature"), 401
+        if not replay.first_use(db_session(), header, s.signature_tolerance_seconds):
+            log.warning("refused callback %s: replayed", request.path)
+            return jsonify(error="replayed"), 401
         return None
 
     @bp.errorhandler(BadRequestBody)

@@ -13,6 +13,7 @@ bp = signed_blueprint("claims", __name__, url_prefix="/v1/claims")
 log = logging.getLogger(__name__)
 
 SYNC_FIELDS = {
+    "request_id": Field(64),
     "user_id": Field(64, required=True),
     "payer_accounts": Field(200, required=True, many=100),
 }

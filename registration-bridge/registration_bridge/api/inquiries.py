@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import jsonify, request
 
 from ..context import db_session, registry, settings
-from ..inquiries import Inquiry, InquiryDesk, MailFailed, RateLimited
+from ..inquiries import EMAIL_ADDRESS, Inquiry, InquiryDesk, MailFailed, RateLimited, normalize_message
 from .callbacks import signed_blueprint
 from .validation import Field, read_object
 
@@ -15,6 +14,7 @@ bp = signed_blueprint("inquiries", __name__, url_prefix="/v1/inquiries")
 log = logging.getLogger(__name__)
 
 FIELDS = {
+    "request_id": Field(64),
     "manager_id": Field(64, required=True),
     "name": Field(200, required=True),
     "email": Field(254, required=True),
@@ -23,7 +23,6 @@ FIELDS = {
     "locale": Field(16),
 }
 MAX_MESSAGE = 2000
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @bp.post("")
@@ -31,8 +30,10 @@ def send_inquiry():
     body = read_object(request, FIELDS)
     errors = [{"field": f, "code": "required"} for f in ("manager_id", "name", "email", "message")
               if not body.get(f, "").strip()]
-    if body.get("email", "").strip() and not EMAIL.match(body["email"].strip()):
+    if body.get("email", "").strip() and not EMAIL_ADDRESS.match(body["email"].strip()):
         errors.append({"field": "email", "code": "invalid_email"})
+    if "message" in body:
+        body["message"] = normalize_message(body["message"])
     if len(body.get("message", "")) > MAX_MESSAGE:
         errors.append({"field": "message", "code": "too_long"})
     manager = registry().manager(body["manager_id"].strip()) if body.get("manager_id", "").strip() else None
@@ -43,7 +44,7 @@ def send_inquiry():
     if errors:
         return jsonify(ok=False, errors=errors)
 
-    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"].strip(),
+    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"],
                       body.get("client_ip"))
     try:
         InquiryDesk(db_session(), settings()).send(inquiry, manager)

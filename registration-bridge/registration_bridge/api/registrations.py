@@ -19,6 +19,7 @@ bp = signed_blueprint("registrations", __name__, url_prefix="/v1/registrations")
 log = logging.getLogger(__name__)
 
 VERIFY_FIELDS = {
+    "request_id": Field(64),
     "manager_id": Field(64, required=True),
     "payer_code": Field(64, required=True),
     "bill_password": Field(128, required=True),
@@ -29,6 +30,7 @@ VERIFY_FIELDS = {
     "locale": Field(16),
 }
 CLAIM_FIELDS = {
+    "request_id": Field(64),
     "ticket": Field(1024, required=True),
     "user_id": Field(64, required=True),
 }

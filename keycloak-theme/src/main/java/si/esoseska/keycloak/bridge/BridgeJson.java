@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Objects;
 
 /** The bridge's JSON: request bodies out, answers in. Anything unexpected is a {@link BridgeUnavailableException}. */
@@ -20,7 +21,7 @@ public final class BridgeJson {
     }
 
     public static byte[] verifyBody(VerifyRequest request) {
-        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode body = signedBody();
         // required: always sent as strings, so the bridge answers "required" rather than a 400 for a null
         body.put("manager_id", Objects.toString(request.managerId(), ""));
         body.put("payer_code", Objects.toString(request.payerCode(), ""));
@@ -32,7 +33,7 @@ public final class BridgeJson {
     }
 
     public static byte[] inquiryBody(InquiryRequest request) {
-        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode body = signedBody();
         body.put("manager_id", Objects.toString(request.managerId(), ""));
         body.put("name", Objects.toString(request.name(), ""));
         body.put("email", Objects.toString(request.email(), ""));
@@ -67,7 +68,7 @@ public final class BridgeJson {
     }
 
     public static byte[] claimSyncBody(String userId, List<String> payerAccounts) {
-        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode body = signedBody();
         body.put("user_id", userId);
         var accounts = body.putArray("payer_accounts");
         payerAccounts.forEach(accounts::add);
@@ -75,7 +76,7 @@ public final class BridgeJson {
     }
 
     public static byte[] claimBody(String ticket, String userId) {
-        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode body = signedBody();
         body.put("ticket", ticket);
         body.put("user_id", userId);
         return bytes(body);
@@ -145,6 +146,16 @@ public final class BridgeJson {
         } catch (IOException e) {
             throw new BridgeUnavailableException("answer is not JSON", e);
         }
+    }
+
+    /**
+     * A new callback body with its own request id: two identical forms give two distinct signed calls (the bridge
+     * refuses a call it has seen), and the id follows the call into both services' logs.
+     */
+    private static ObjectNode signedBody() {
+        ObjectNode body = MAPPER.createObjectNode();
+        body.put("request_id", UUID.randomUUID().toString());
+        return body;
     }
 
     private static String text(JsonNode node, String field) {

@@ -19,10 +19,15 @@ record InquiryForm(String name, String email, String managerId, String message, 
     static final int MAX_NAME = 200;
     static final int MAX_EMAIL = 254;
     static final int MAX_MESSAGE = 2000;
-    private static final Pattern EMAIL_SHAPE = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+    /** The bridge's shape (inquiries.py EMAIL_ADDRESS): ASCII, nothing that could split a mail header. */
+    private static final Pattern EMAIL_SHAPE = Pattern.compile(
+            "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
 
     static InquiryForm read(MultivaluedMap<String, String> form) {
-        return new InquiryForm(value(form, NAME), value(form, EMAIL), value(form, MANAGER_ID), value(form, MESSAGE),
+        // browsers send line breaks as CRLF but count them once against maxlength: so do we
+        String message = value(form, MESSAGE).replace("\r\n", "\n").replace('\r', '\n');
+        return new InquiryForm(value(form, NAME), value(form, EMAIL), value(form, MANAGER_ID), message,
                 !value(form, HONEYPOT).isEmpty());
     }
 

@@ -235,6 +235,72 @@ class BridgeClientTest {
         assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
     }
 
+    // --- inquiries ------------------------------------------------------------------------------------
+
+    private static final InquiryRequest INQUIRY = new InquiryRequest("staninvest", "Žiga Čeč", "ziga@example.si",
+            "Pozdravljeni,\r\nkdaj bo obračun?", "198.51.100.7", "sl");
+
+    @Test
+    void inquiryIsASignedPostOfTheFields() throws Exception {
+        route("/v1/inquiries", json(202, "{\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}"));
+
+        InquiryResult result = client(2000).sendInquiry(INQUIRY);
+
+        assertEquals(1, seen.size());
+        Seen request = seen.get(0);
+        assertEquals("POST", request.method());
+        assertEquals("/v1/inquiries", request.path());
+        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertTrue(request.header("Content-Type").startsWith("application/json"));
+        JsonNode body = new ObjectMapper().readTree(request.body());
+        assertEquals("Žiga Čeč", body.get("name").textValue());
+        assertEquals("Pozdravljeni,\r\nkdaj bo obračun?", body.get("message").textValue());
+        assertEquals("198.51.100.7", body.get("client_ip").textValue());
+
+        assertEquals(new InquiryResult(InquiryResult.Outcome.SENT, "Staninvest d.o.o.", List.of()), result);
+    }
+
+    @Test
+    void inquiryWithFieldErrorsIsRejectedNotAnOutage() throws Exception {
+        route("/v1/inquiries", json(200, "{\"ok\":false,\"errors\":[{\"field\":\"manager_id\",\"code\":\"no_inquiries\"}]}"));
+        InquiryResult result = client(2000).sendInquiry(INQUIRY);
+        assertEquals(InquiryResult.Outcome.REJECTED, result.outcome());
+        assertEquals(List.of(new VerifyResult.FieldError("manager_id", "no_inquiries")), result.errors());
+    }
+
+    @Test
+    void tooManyInquiriesIsRateLimited() throws Exception {
+        route("/v1/inquiries", json(429, "{\"error\":\"rate_limited\"}"));
+        assertEquals(InquiryResult.Outcome.RATE_LIMITED, client(2000).sendInquiry(INQUIRY).outcome());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {400, 401, 404, 500, 503})
+    void otherInquiryAnswersMeanUnavailable(int status) {
+        route("/v1/inquiries", json(status, "{\"error\":\"mail_unavailable\"}"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).sendInquiry(INQUIRY));
+    }
+
+    @Test
+    void inquiryWithoutASecretIsNotSent() {
+        route("/", json(202, "{\"ok\":true}"));
+        BridgeSettings noSecret = BridgeSettings.fromConfig(Map.of("bridgeUrl",
+                "http://127.0.0.1:" + server.getAddress().getPort()));
+        assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).sendInquiry(INQUIRY));
+        assertEquals(List.of(), seen);
+    }
+
+    @Test
+    void slowInquiryTimesOut() {
+        route("/v1/inquiries", exchange -> {
+            release.await(10, TimeUnit.SECONDS);
+            json(202, "{\"ok\":true}").answer(exchange);
+        });
+        long start = System.nanoTime();
+        assertThrows(BridgeUnavailableException.class, () -> client(300).sendInquiry(INQUIRY));
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 1800);
+    }
+
     // --- the manager list ----------------------------------------------------------------------------
 
     @Test

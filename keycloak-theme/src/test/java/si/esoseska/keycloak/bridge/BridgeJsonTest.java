@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BridgeJsonTest {
@@ -114,15 +115,70 @@ class BridgeJsonTest {
         assertThrows(BridgeUnavailableException.class, () -> BridgeJson.parseManagers(utf8(answer)));
     }
 
+    // --- answers of /v1/inquiries ---------------------------------------------------------------
+
+    @Test
+    void acceptedInquiryIsSentToTheNamedManager() throws Exception {
+        InquiryResult result = BridgeJson.parseInquiry(202, utf8("{\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}"));
+        assertEquals(new InquiryResult(InquiryResult.Outcome.SENT, "Staninvest d.o.o.", List.of()), result);
+    }
+
+    @Test
+    void acceptedInquiryWithoutAManagerNameIsStillSent() throws Exception {
+        InquiryResult result = BridgeJson.parseInquiry(202, utf8("{\"ok\":true}"));
+        assertEquals(InquiryResult.Outcome.SENT, result.outcome());
+        assertNull(result.managerName());
+    }
+
+    @Test
+    void refusedInquiryCarriesTheFieldErrors() throws Exception {
+        InquiryResult result = BridgeJson.parseInquiry(200, utf8("{\"ok\":false,\"errors\":["
+                + "{\"field\":\"email\",\"code\":\"invalid_email\"},"
+                + "{\"field\":\"manager_id\",\"code\":\"no_inquiries\"},"
+                + "{\"field\":\"message\"}]}"));
+        assertEquals(InquiryResult.Outcome.REJECTED, result.outcome());
+        assertEquals(List.of(new VerifyResult.FieldError("email", "invalid_email"),
+                new VerifyResult.FieldError("manager_id", "no_inquiries")), result.errors());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"error\":\"rate_limited\"}", "", "<html>Too Many Requests</html>"})
+    void status429IsRateLimitedWhateverTheBody(String answer) throws Exception {
+        assertEquals(new InquiryResult(InquiryResult.Outcome.RATE_LIMITED, null, List.of()),
+                BridgeJson.parseInquiry(429, utf8(answer)));
+    }
+
+    @ParameterizedTest(name = "HTTP {0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "503 | {\"error\":\"mail_unavailable\"}",
+            "401 | {\"error\":\"invalid_signature\"}",
+            "400 | {\"error\":\"invalid_request\",\"problems\":[\"unknown field\"]}",
+            "500 | <html>Internal Server Error</html>",
+            "502 | ''",
+            "200 | {\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}",
+            "202 | {\"ok\":false,\"errors\":[{\"field\":\"email\",\"code\":\"invalid_email\"}]}",
+            "202 | ''",
+            "202 | []",
+            "200 | {}",
+            "200 | {\"ok\":false}",
+            "200 | {\"ok\":false,\"errors\":[]}",
+            "200 | {\"ok\":false,\"errors\":[{\"field\":\"email\"}]}",
+    })
+    void anyOtherInquiryAnswerMeansTheBridgeIsUnavailable(int status, String answer) {
+        assertThrows(BridgeUnavailableException.class, () -> BridgeJson.parseInquiry(status, utf8(answer)));
+    }
+
     // --- request bodies --------------------------------------------------------------------------
 
     private static JsonNode tree(byte[] body) throws IOException {
         return MAPPER.readTree(body);
     }
 
+    /** The fields a body carries for its call; "request_id", which every signed call may carry, is left out. */
     private static Set<String> names(JsonNode node) {
         Set<String> names = new TreeSet<>();
         node.fieldNames().forEachRemaining(names::add);
+        names.remove("request_id");
         return names;
     }
 
@@ -185,6 +241,45 @@ class BridgeJsonTest {
                 null, null, null)));
         assertEquals("staninvest", body.get("manager_id").textValue());
         assertEquals("1\",\"manager_id\":\"evil", body.get("payer_code").textValue());
+    }
+
+    @Test
+    void inquiryBodyHasEveryFieldThatIsGiven() throws Exception {
+        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Žiga Čeč", "ziga@example.si",
+                "Pozdravljeni,\r\nkdaj bo obračun?", "198.51.100.7", "sl")));
+        assertEquals(Set.of("manager_id", "name", "email", "message", "client_ip", "locale"), names(body));
+        assertEquals("staninvest", body.get("manager_id").textValue());
+        assertEquals("Žiga Čeč", body.get("name").textValue());
+        assertEquals("ziga@example.si", body.get("email").textValue());
+        assertEquals("Pozdravljeni,\r\nkdaj bo obračun?", body.get("message").textValue());
+        assertEquals("198.51.100.7", body.get("client_ip").textValue());
+        assertEquals("sl", body.get("locale").textValue());
+    }
+
+    @Test
+    void inquiryBodyLeavesOutOptionalFieldsThatAreMissing() throws Exception {
+        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Ana", "ana@example.si", "Vprašanje",
+                "", null)));
+        assertEquals(Set.of("manager_id", "name", "email", "message"), names(body));
+    }
+
+    @Test
+    void inquiryBodyNeverOmitsARequiredField() throws Exception {
+        // a missing or null required field is a 400 at the bridge; an empty string gets the field's "required"
+        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest(null, null, null, null, null, null)));
+        for (String field : List.of("manager_id", "name", "email", "message")) {
+            assertTrue(body.hasNonNull(field), field);
+            assertEquals("", body.get(field).textValue(), field);
+        }
+    }
+
+    @Test
+    void inquiryBodyEscapesQuotesSoNoFieldCanBeInjected() throws Exception {
+        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Ana\",\"manager_id\":\"evil",
+                "ana@example.si", "\"}", null, null)));
+        assertEquals("staninvest", body.get("manager_id").textValue());
+        assertEquals("Ana\",\"manager_id\":\"evil", body.get("name").textValue());
+        assertEquals("\"}", body.get("message").textValue());
     }
 
     @Test

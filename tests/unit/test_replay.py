@@ -1,0 +1,26 @@
+"""A captured callback sent again is refused, and changes nothing."""
+from __future__ import annotations
+
+from registration_bridge.models import VerificationAttempt
+from registration_bridge.signing import HEADER, sign
+
+from .support import VERIFY, count, verify_body
+
+import json
+
+
+def test_the_same_signed_call_is_accepted_once(seeded, client):
+    body = json.dumps(verify_body(request_id="r-1")).encode()
+    headers = {HEADER: sign("unit-test-callback-secret", body)}
+    first = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
+    again = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
+    assert first.status_code == 200 and first.get_json()["ok"] is True
+    assert again.status_code == 401 and again.get_json() == {"error": "replayed"}
+    assert count(seeded, VerificationAttempt) == 1
+
+
+def test_the_same_form_sent_twice_is_two_calls(seeded, post_signed):
+    # Keycloak gives every call its own request id, so a double-clicked submit is not a replay
+    first = post_signed(VERIFY, verify_body(request_id="r-1"))
+    second = post_signed(VERIFY, verify_body(request_id="r-2"))
+    assert (first.status_code, second.status_code) == (200, 200)
