@@ -3,11 +3,9 @@ package si.esoseska.keycloak.registration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import org.keycloak.authentication.FormAction;
 import org.keycloak.authentication.FormContext;
 import org.keycloak.authentication.ValidationContext;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
@@ -18,7 +16,7 @@ import org.keycloak.models.UserModel;
  * the user ({@code terms_accepted_at}, {@code prize_game_consent}, {@code prize_game_consent_at}).
  * That the terms were accepted at all is checked by Keycloak's own terms-and-conditions action.
  */
-final class ConsentsFormAction implements FormAction {
+final class ConsentsFormAction extends RegistrationFormAction {
 
     static final String TERMS_URL = "termsUrl";
     static final String PRIVACY_URL = "privacyUrl";
@@ -65,23 +63,5 @@ final class ConsentsFormAction implements FormAction {
 
     private static String orHash(String url) {
         return url == null || url.isBlank() ? "#" : url.strip();
-    }
-
-    @Override
-    public boolean requiresUser() {
-        return false;
-    }
-
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
-
-    @Override
-    public void close() {
     }
 }

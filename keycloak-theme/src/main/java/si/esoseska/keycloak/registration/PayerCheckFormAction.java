@@ -6,14 +6,12 @@ import java.util.List;
 import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.AuthenticationFlowException;
-import org.keycloak.authentication.FormAction;
 import org.keycloak.authentication.FormContext;
 import org.keycloak.authentication.ValidationContext;
 import org.keycloak.events.Errors;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import org.keycloak.services.ErrorPage;
@@ -31,7 +29,7 @@ import si.esoseska.keycloak.bridge.VerifyResult;
  * links the manager and payer account to the user and claims the payer. Any failure fails closed: the form
  * says "try again later", and a failed claim rolls the whole registration back.
  */
-final class PayerCheckFormAction implements FormAction {
+final class PayerCheckFormAction extends RegistrationFormAction {
 
     static final String VERIFIED_CHECK = PayerCheckFormAction.class.getName() + ".verified";
     static final String EVENT_ERROR_UNAVAILABLE = "payer_check_unavailable";
@@ -125,23 +123,5 @@ final class PayerCheckFormAction implements FormAction {
     private static BridgeSettings settings(FormContext context) {
         AuthenticatorConfigModel config = context.getAuthenticatorConfig();
         return BridgeSettings.fromConfig(config == null ? null : config.getConfig());
-    }
-
-    @Override
-    public boolean requiresUser() {
-        return false;
-    }
-
-    @Override
-    public boolean configuredFor(KeycloakSession session, RealmModel realm, UserModel user) {
-        return true;
-    }
-
-    @Override
-    public void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
-
-    @Override
-    public void close() {
     }
 }
