@@ -1,9 +1,10 @@
 """The registration bridge: Keycloak asks it whether a payer is real, and it records who claimed which payer."""
 from __future__ import annotations
 
+import json
 import logging
 
-from flask import Flask, g, jsonify
+from flask import Flask, g
 from werkzeug.exceptions import HTTPException
 
 from .bill_passwords import BillPasswordHasher
@@ -37,15 +38,20 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error_as_json(exc: HTTPException):
-        return jsonify(error=(exc.name or "error").lower().replace(" ", "_"), description=exc.description), exc.code
+        response = exc.get_response()  # keeps its headers, e.g. Allow of a 405
+        response.set_data(json.dumps({"error": (exc.name or "error").lower().replace(" ", "_"),
+                                      "description": exc.description}))
+        response.content_type = "application/json"
+        return response
 
-    from .api import claims, health, inquiries, managers, registrations
+    from .api import claims, health, inquiries, managers, openapi, registrations
 
     app.register_blueprint(health.bp)
     app.register_blueprint(managers.bp)
     app.register_blueprint(registrations.bp)
     app.register_blueprint(inquiries.bp)
     app.register_blueprint(claims.bp)
+    app.register_blueprint(openapi.bp)
 
     logging.getLogger("registration_bridge").setLevel(logging.INFO)
     return app

@@ -51,7 +51,7 @@ def test_one_user_may_claim_two_payers(seeded, post_signed, ticket_for):
 ], ids=["garbage", "signed with another key", "tampered signature"])
 def test_forged_ticket_is_refused(seeded, post_signed, forged):
     response = post_signed(CLAIMS, {"ticket": forged, "user_id": "user-1"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.get_json() == {"error": "invalid_ticket"}
     assert count(seeded, Claim) == 0
 
@@ -71,7 +71,7 @@ def test_expired_ticket_is_refused(seeded, post_signed, ticket_for, monkeypatch)
     fresh = _issued_at(monkeypatch, int(time.time()) - ttl + 30, lambda: ticket_for("100200"))
 
     response = post_signed(CLAIMS, {"ticket": stale, "user_id": "user-1"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert response.get_json() == {"error": "invalid_ticket"}
     assert count(seeded, Claim) == 0
     assert post_signed(CLAIMS, {"ticket": fresh, "user_id": "user-1"}).status_code == 201

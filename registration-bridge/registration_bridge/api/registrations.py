@@ -72,7 +72,7 @@ def claim():
     try:
         payer = tickets().redeem(body["ticket"])
     except InvalidTicket:
-        return jsonify(error="invalid_ticket"), 400
+        return jsonify(error="invalid_ticket"), 403  # the ticket does not entitle anyone to this claim
     outcome = registry().claim(payer.manager_id, payer.payer_code, body["user_id"])
     log.info("payer claim manager=%s payer=%s user=%s outcome=%s", payer.manager_id, payer.payer_code,
              body["user_id"], outcome.value)

@@ -30,7 +30,9 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict:
     for name, spec in schema.items():
         value = body.get(name)
         if value is None:
-            if spec.required:
+            if name in body:
+                problems.append(f"field {name!r} must not be null")
+            elif spec.required:
                 problems.append(f"missing field {name!r}")
             continue
         if spec.many:

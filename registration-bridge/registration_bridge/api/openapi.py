@@ -1,0 +1,99 @@
+"""GET /openapi.json: the bridge's HTTP API, as OpenAPI 3.1 (what schemathesis fuzzes in the test suite)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+bp = Blueprint("openapi", __name__)
+
+
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f]*$"
+NO_CONTROL_BUT_LINE_BREAKS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+
+
+def _string(max_length: int, pattern: str = NO_CONTROL_CHARACTERS) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
+
+
+def _object(properties: dict, required: list[str]) -> dict:
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+ERROR = _object({"error": {"type": "string"}, "problems": {"type": "array", "items": {"type": "string"}},
+                 "description": {"type": "string"}}, ["error"])
+FIELD_ERRORS = _object({"ok": {"const": False}, "errors": {"type": "array", "items": _object(
+    {"field": {"type": "string"}, "code": {"type": "string"}}, ["field", "code"])}}, ["ok", "errors"])
+SIGNED = [{"callbackSignature": []}]
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _responses(ok: dict, *, signed: bool = True) -> dict:
+    responses = {**ok, "400": {"description": "malformed body", **_json(ERROR)},
+                 "413": {"description": "body too large", **_json(ERROR)}}
+    if signed:
+        responses["401"] = {"description": "missing, bad, stale or replayed signature", **_json(ERROR)}
+    return responses
+
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "eSoseska registration bridge", "version": "1"},
+    "components": {"securitySchemes": {"callbackSignature": {
+        "type": "apiKey", "in": "header", "name": "X-Signature",
+        "description": "t=<unix seconds>,v1=<hex HMAC-SHA256(callback secret, \"<t>.<raw body>\")>"}}},
+    "paths": {
+        "/healthz": {"get": {"responses": {
+            "200": {"description": "the database answers", **_json({"type": "object"})},
+            "503": {"description": "the database does not answer", **_json({"type": "object"})}}}},
+        "/v1/managers": {"get": {"responses": {"200": {"description": "managers for the drop-down", **_json(
+            _object({"managers": {"type": "array", "items": _object(
+                {"id": {"type": "string"}, "name": {"type": "string"}}, ["id", "name"])}}, ["managers"]))}}}},
+        "/v1/registrations/verify": {"post": {
+            "security": SIGNED,
+            "requestBody": {"required": True, **_json(_object({
+                "manager_id": _string(64), "payer_code": _string(64), "bill_password": _string(128),
+                "email": _string(254), "first_name": _string(200), "last_name": _string(200),
+                "client_ip": _string(64), "locale": _string(16), "request_id": _string(64)},
+                ["manager_id", "payer_code", "bill_password"]))},
+            "responses": _responses({"200": {"description": "verified, or errors per field", **_json({"oneOf": [
+                _object({"ok": {"const": True}, "ticket": {"type": "string"},
+                         "attributes": {"type": "object", "additionalProperties": {
+                             "type": "array", "items": {"type": "string"}}}}, ["ok", "ticket", "attributes"]),
+                FIELD_ERRORS]})}})}},
+        "/v1/registrations/claims": {"post": {
+            "security": SIGNED,
+            "requestBody": {"required": True, **_json(_object(
+                {"ticket": _string(1024), "user_id": _string(64), "request_id": _string(64)}, ["ticket", "user_id"]))},
+            "responses": _responses({
+                "201": {"description": "claimed", **_json({"type": "object"})},
+                "200": {"description": "already claimed by this user", **_json({"type": "object"})},
+                "403": {"description": "the ticket is forged or expired", **_json(ERROR)},
+                "409": {"description": "claimed by another user, or unknown payer", **_json(ERROR)}})}},
+        "/v1/claims/sync": {"post": {
+            "security": SIGNED,
+            "requestBody": {"required": True, **_json(_object(
+                {"user_id": _string(64), "request_id": _string(64),
+                 "payer_accounts": {"type": "array", "maxItems": 100, "items": _string(200)}},
+                ["user_id", "payer_accounts"]))},
+            "responses": _responses({"200": {"description": "claims released", **_json(
+                _object({"released": {"type": "array", "items": {"type": "string"}}}, ["released"]))}})}},
+        "/v1/inquiries": {"post": {
+            "security": SIGNED,
+            "requestBody": {"required": True, **_json(_object(
+                {"manager_id": _string(64), "name": _string(200), "email": _string(254), "message": _string(4000, NO_CONTROL_BUT_LINE_BREAKS),
+                 "client_ip": _string(64), "locale": _string(16), "request_id": _string(64)},
+                ["manager_id", "name", "email", "message"]))},
+            "responses": _responses({
+                "202": {"description": "sent to the manager", **_json({"type": "object"})},
+                "200": {"description": "errors per field", **_json(FIELD_ERRORS)},
+                "429": {"description": "too many inquiries", **_json(ERROR)},
+                "503": {"description": "mail could not be sent", **_json(ERROR)}})}},
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(SPEC)
