@@ -5,6 +5,7 @@ import json
 import logging
 
 from flask import Flask, g
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .bill_passwords import BillPasswordHasher
@@ -22,7 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["bridge.settings"] = settings
 
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    try:
+        create_schema(engine)
+    except OperationalError as exc:
+        # start anyway: /healthz says 503 and callbacks answer 503 until the database is back
+        logging.getLogger("registration_bridge").error("database unreachable at start: %s", exc.__class__.__name__)
     sessions = make_session_factory(engine)
     app.extensions["bridge.engine"] = engine
     app.extensions["bridge.sessions"] = sessions
@@ -35,6 +40,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        logging.getLogger("registration_bridge").error("database unavailable: %s", exc.__class__.__name__)
+        return {"error": "database_unavailable"}, 503
 
     @app.errorhandler(HTTPException)
     def http_error_as_json(exc: HTTPException):

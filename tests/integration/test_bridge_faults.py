@@ -1,0 +1,68 @@
+"""When the bridge is slow or its database is gone, registration fails closed: "try again later", no user."""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from devstack.layout import REALM
+
+from .slow_proxy import SlowProxy
+from .test_registration import register, users_with_email
+
+pytestmark = pytest.mark.integration
+
+UNAVAILABLE_SL = "Preverjanje podatkov s položnice trenutno ni na voljo"
+
+
+@pytest.fixture
+def payer_check_config(admin):
+    """The payer check's execution config; restored after the test."""
+    executions = admin.get_authentication_flow_executions("esoseska registration")
+    [execution] = [e for e in executions if e.get("providerId") == "esoseska-payer-check"]
+    config = admin.get_authenticator_config(execution["authenticationConfig"])
+    original = {**config, "config": dict(config["config"])}
+    yield config
+    admin.update_authenticator_config(original, original["id"])
+
+
+def test_a_slow_bridge_gets_try_again_later_within_the_timeout(stack, admin, browser, resident, payer_check_config):
+    proxy = SlowProxy(stack.settings.ports.bridge, post_delay=10)
+    try:
+        payer_check_config["config"].update(bridgeUrl=f"http://127.0.0.1:{proxy.port}", timeoutMs="1000")
+        admin.update_authenticator_config(payer_check_config, payer_check_config["id"])
+        page = browser.open_registration()
+        started = time.monotonic()
+        result = browser.submit(page, "kc-register-form", resident)
+        took = time.monotonic() - started
+    finally:
+        proxy.close()
+    assert UNAVAILABLE_SL in (result.alert() or ""), result.text[:1000]
+    assert took < 1.0 + 3.0, f"the form answered after {took:.1f} s with a 1 s timeout"
+    assert users_with_email(admin, resident["email"]) == []
+
+
+def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, admin, browser, resident):
+    healthz = f"http://127.0.0.1:{stack.settings.ports.bridge}/healthz"
+    stack.bridge.stop()
+    original_url = stack.bridge.env["DATABASE_URL"]
+    stack.bridge.env["DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/unreachable"
+    try:
+        stack.bridge.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                health = requests.get(healthz, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert health.status_code == 503 and health.json()["database"] == "unreachable"
+        result = register(browser, resident)
+        assert UNAVAILABLE_SL in (result.alert() or ""), result.text[:1000]
+        assert users_with_email(admin, resident["email"]) == []
+    finally:
+        stack.bridge.stop()
+        stack.bridge.env["DATABASE_URL"] = original_url
+        stack.bridge.start().wait_ready()
+    assert requests.get(healthz, timeout=5).status_code == 200
