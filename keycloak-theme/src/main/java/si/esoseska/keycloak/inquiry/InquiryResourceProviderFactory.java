@@ -1,13 +1,12 @@
 package si.esoseska.keycloak.inquiry;
 
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.services.resource.RealmResourceProvider;
 import org.keycloak.services.resource.RealmResourceProviderFactory;
+import si.esoseska.keycloak.Unconfigured;
 
 /** Serves the inquiry page at {@code /realms/<realm>/esoseska-inquiry}. */
-public final class InquiryResourceProviderFactory implements RealmResourceProviderFactory {
+public final class InquiryResourceProviderFactory implements RealmResourceProviderFactory, Unconfigured<RealmResourceProvider> {
 
     public static final String PROVIDER_ID = "esoseska-inquiry";
 
@@ -23,18 +22,6 @@ public final class InquiryResourceProviderFactory implements RealmResourceProvid
             public void close() {
             }
         };
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

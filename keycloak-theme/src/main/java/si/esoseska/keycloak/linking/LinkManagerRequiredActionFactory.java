@@ -1,13 +1,12 @@
 package si.esoseska.keycloak.linking;
 
-import org.keycloak.Config;
 import org.keycloak.authentication.RequiredActionFactory;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
+import si.esoseska.keycloak.Unconfigured;
 
 /** Registers "Dodaj upravnika" as the required action {@code link-manager} (app-initiated with kc_action). */
-public final class LinkManagerRequiredActionFactory implements RequiredActionFactory {
+public final class LinkManagerRequiredActionFactory implements RequiredActionFactory, Unconfigured<RequiredActionProvider> {
 
     public static final String PROVIDER_ID = "link-manager";
 
@@ -21,18 +20,6 @@ public final class LinkManagerRequiredActionFactory implements RequiredActionFac
     @Override
     public RequiredActionProvider create(KeycloakSession session) {
         return SINGLETON;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

@@ -1,16 +1,15 @@
 package si.esoseska.keycloak.registration;
 
 import java.util.List;
-import org.keycloak.Config;
 import org.keycloak.authentication.FormAction;
 import org.keycloak.authentication.FormActionFactory;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
+import si.esoseska.keycloak.Unconfigured;
 
 /** What every factory of our registration form actions shares: one stateless action, REQUIRED or DISABLED. */
-abstract class StatelessFormActionFactory implements FormActionFactory {
+abstract class StatelessFormActionFactory implements FormActionFactory, Unconfigured<FormAction> {
 
     private static final AuthenticationExecutionModel.Requirement[] REQUIREMENT_CHOICES = {
             AuthenticationExecutionModel.Requirement.REQUIRED,
@@ -51,17 +50,5 @@ abstract class StatelessFormActionFactory implements FormActionFactory {
     @Override
     public boolean isUserSetupAllowed() {
         return false;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }
