@@ -27,7 +27,7 @@ def payer_claims(stack, code: str) -> list[dict]:
 
 
 def test_concurrent_registrations_of_one_payer_make_exactly_one_account(stack, browser, admin, resident, payer):
-    attempts = [dict(resident, email=f"hkrati.{i}.{uuid.uuid4().hex[:6]}@example.si") for i in range(6)]
+    attempts = [dict(resident, email=f"hkrati.{i}.{uuid.uuid4().hex[:6]}@example.si") for i in range(20)]
     pages = [(new_browser(browser), values) for values in attempts]
     opened = [(b, b.open_registration(), values) for b, values in pages]
     with ThreadPoolExecutor(len(opened)) as pool:
