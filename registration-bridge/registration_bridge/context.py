@@ -1,6 +1,8 @@
 """What a request handler needs from the app: its settings, a database session, the registry."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,15 @@ def db_session() -> Session:
 
 def registry() -> PayerRegistry:
     session = db_session()
-    return PayerRegistry(session, current_app.extensions["bridge.hasher"], GuessingGuard(session, settings()))
+    s = settings()
+    return PayerRegistry(session, current_app.extensions["bridge.hasher"], GuessingGuard(session, s),
+                         user_exists=_keycloak_user_exists, orphan_claim_age=timedelta(seconds=s.orphan_claim_age_seconds))
+
+
+def _keycloak_user_exists(user_id: str) -> bool:
+    from .keycloak_gateway import KeycloakGateway
+
+    return KeycloakGateway.from_settings(settings()).user_exists(user_id)
 
 
 def tickets() -> TicketIssuer:

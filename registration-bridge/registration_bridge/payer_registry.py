@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import enum
+import logging
 from dataclasses import dataclass
+from datetime import timedelta, timezone
+from typing import Callable
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
 from .guessing import GuessingGuard
-from .models import Claim, Manager, Payer, VerificationAttempt
+from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
+
+log = logging.getLogger(__name__)
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
 _ABSENT_DIGEST = "0" * 64
@@ -61,10 +66,15 @@ class ClaimRow:
 
 
 class PayerRegistry:
-    def __init__(self, session: Session, hasher: BillPasswordHasher, guard: GuessingGuard | None = None) -> None:
+    def __init__(self, session: Session, hasher: BillPasswordHasher, guard: GuessingGuard | None = None,
+                 user_exists: Callable[[str], bool] | None = None,
+                 orphan_claim_age: timedelta = timedelta(seconds=60)) -> None:
         self._session = session
         self._hasher = hasher
         self._guard = guard
+        # asks Keycloak whether a claim's user exists (None: never asked, every claim counts)
+        self._user_exists = user_exists
+        self._orphan_claim_age = orphan_claim_age
 
     # --- managers -------------------------------------------------------------------------
     def managers(self) -> list[Manager]:
@@ -102,7 +112,7 @@ class PayerRegistry:
             outcome = Outcome.UNKNOWN_PAYER
         elif not password_ok:
             outcome = Outcome.WRONG_BILL_PASSWORD
-        elif payer.claim is not None:
+        elif payer.claim is not None and not self._released_as_orphan(payer.claim):
             outcome = Outcome.ALREADY_CLAIMED
         else:
             outcome = Outcome.VERIFIED
@@ -110,6 +120,25 @@ class PayerRegistry:
                                               outcome=outcome.value, client_ip=client_ip))
         self._session.commit()
         return CheckResult(outcome, manager_id, code)
+
+    def _released_as_orphan(self, claim: Claim) -> bool:
+        """A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one:
+        once it is older than any registration in flight and its user does not exist, it is released here."""
+        if self._user_exists is None:
+            return False
+        claimed_at = claim.claimed_at if claim.claimed_at.tzinfo else claim.claimed_at.replace(tzinfo=timezone.utc)
+        if utcnow() - claimed_at < self._orphan_claim_age:
+            return False
+        try:
+            if self._user_exists(claim.keycloak_user_id):
+                return False
+        except Exception:  # Keycloak not answering: the claim stands (fail closed)
+            log.warning("could not ask Keycloak about user %s; claim kept", claim.keycloak_user_id)
+            return False
+        log.info("released orphan claim of missing user %s", claim.keycloak_user_id)
+        self._session.delete(claim)
+        self._session.flush()
+        return True
 
     # --- claims ---------------------------------------------------------------------------
     def claim(self, manager_id: str, payer_code: str, keycloak_user_id: str) -> ClaimOutcome:

@@ -31,6 +31,8 @@ class Settings:
     bill_password_key: str = DEV_BILL_PASSWORD_KEY
     # How long the ticket from /verify may be exchanged for a claim.
     ticket_ttl_seconds: int = 600
+    # a claim this old whose Keycloak user does not exist is an orphan (see PayerRegistry) and is released
+    orphan_claim_age_seconds: int = 60
     max_request_bytes: int = 16 * 1024
     # guessing: per payer code, growing delays from the 3rd failure and a lock after 10 within 24 h;
     # per client IP (as Keycloak sees it) a budget lenient enough for a building behind one address
@@ -61,6 +63,7 @@ class Settings:
         "signature_tolerance_seconds": "BRIDGE_SIGNATURE_TOLERANCE_SECONDS",
         "bill_password_key": "BRIDGE_BILL_PASSWORD_KEY",
         "ticket_ttl_seconds": "BRIDGE_TICKET_TTL_SECONDS",
+        "orphan_claim_age_seconds": "BRIDGE_ORPHAN_CLAIM_AGE_SECONDS",
         "max_request_bytes": "BRIDGE_MAX_REQUEST_BYTES",
         "payer_max_failures": "BRIDGE_PAYER_MAX_FAILURES",
         "payer_failure_window_hours": "BRIDGE_PAYER_FAILURE_WINDOW_HOURS",

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="session")
 def stack():
-    stack = Stack(StackSettings(ports=Ports.free(), var_dir=VAR / "test", fresh=True))
+    # orphan claims (a registration whose bridge died mid-way) are released after 2 s here instead of 60 s
+    stack = Stack(StackSettings(ports=Ports.free(), var_dir=VAR / "test", fresh=True,
+                                bridge_env={"BRIDGE_ORPHAN_CLAIM_AGE_SECONDS": "2"}))
     try:
         stack.start()
         yield stack

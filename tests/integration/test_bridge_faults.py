@@ -1,13 +1,18 @@
 """When the bridge is slow or its database is gone, registration fails closed: "try again later", no user."""
 from __future__ import annotations
 
+import json
+import os
+import signal
 import time
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import pytest
 import requests
 
-from devstack.layout import REALM
-
+from .conftest import run_bridge_cli
+from .keycloak_pages import Browserless
 from .slow_proxy import SlowProxy
 from .test_registration import register, users_with_email
 
@@ -66,3 +71,47 @@ def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, adm
         stack.bridge.env["DATABASE_URL"] = original_url
         stack.bridge.start().wait_ready()
     assert requests.get(healthz, timeout=5).status_code == 200
+
+
+def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(stack, browser, admin, make_payer,
+                                                                              resident):
+    payers = [make_payer() for _ in range(12)]
+    forms = [dict(resident, email=f"naval.{i}.{uuid.uuid4().hex[:6]}@example.si", payerCode=p["code"],
+                  billPassword=p["bill_password"]) for i, p in enumerate(payers)]
+    browsers = [Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
+                            browser.client_secret) for _ in forms]
+    pages = [b.open_registration() for b in browsers]
+    with ThreadPoolExecutor(len(forms)) as pool:
+        futures = [pool.submit(b.submit, page, "kc-register-form", values)
+                   for b, page, values in zip(browsers, pages, forms)]
+        wait(futures, return_when=FIRST_COMPLETED)  # the first registrations are through, the others under way
+        os.killpg(stack.bridge.process.pid, signal.SIGKILL)  # no goodbye
+        for future in futures:
+            future.result()
+    stack.bridge.stop()
+    stack.bridge.start().wait_ready()
+    time.sleep(2.5)  # older than any registration in flight (BRIDGE_ORPHAN_CLAIM_AGE_SECONDS=2 in the tests)
+
+    completed = 0
+    for values, payer in zip(forms, payers):
+        users = users_with_email(admin, values["email"])
+        if users:  # completed: user, attributes and claim together
+            [user] = users
+            assert user["attributes"]["payer_accounts"] == [f"staninvest:{payer['code']}"]
+            assert claim_holder(stack, payer["code"]) == user["id"]
+            completed += 1
+        else:  # left nothing that blocks: the same payer registers now
+            retry = dict(values, email=f"znova.{values['email']}")
+            register(Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
+                                 browser.client_secret), retry)
+            [user] = users_with_email(admin, retry["email"])
+            assert claim_holder(stack, payer["code"]) == user["id"]
+    print(f"bridge killed during a burst of {len(forms)}: {completed} completed before, "
+          f"{len(forms) - completed} registered again after the restart")
+
+
+def claim_holder(stack, payer_code: str) -> str | None:
+    claims = json.loads(run_bridge_cli(stack, "claims", "--json").stdout)
+    holders = [c["keycloak_user_id"] for c in claims if c["payer_code"] == payer_code]
+    assert len(holders) <= 1
+    return holders[0] if holders else None

@@ -1,0 +1,67 @@
+"""A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from registration_bridge.models import Claim
+
+from .support import CLAIMS, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, make_settings, sessions, verify_body
+
+KEYCLOAK = "http://kc"
+TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
+USER_URL = f"{KEYCLOAK}/admin/realms/esoseska/users/"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return make_settings(tmp_path, keycloak_url=KEYCLOAK)
+
+
+@pytest.fixture
+def claimed(seeded, post_signed, ticket_for):
+    """Payer 100200 claimed by user `gone`, the claim two minutes old."""
+    assert post_signed(CLAIMS, {"ticket": ticket_for("100200"), "user_id": "gone"}).status_code == 201
+    with sessions(seeded)() as s:
+        for claim in s.scalars(select(Claim)):
+            claim.claimed_at = claim.claimed_at - timedelta(minutes=2)
+        s.commit()
+    return seeded
+
+
+def keycloak_says(rsps, status: int) -> None:
+    rsps.post(TOKEN_URL, json={"access_token": "t", "expires_in": 300, "refresh_expires_in": 0, "token_type": "Bearer"})
+    rsps.get(USER_URL + "gone", json={"id": "gone"} if status == 200 else {"error": "x"}, status=status)
+
+
+def test_the_orphan_claim_of_a_user_that_never_committed_is_released_on_the_next_registration(claimed, post_signed):
+    with responses.RequestsMock() as rsps:
+        keycloak_says(rsps, 404)
+        answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
+    assert answer["ok"] is True
+
+
+def test_a_claim_whose_user_exists_stands(claimed, post_signed):
+    with responses.RequestsMock() as rsps:
+        keycloak_says(rsps, 200)
+        answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
+    assert answer == NOT_VERIFIED_ANSWER
+
+
+def test_when_keycloak_does_not_answer_the_claim_stands(claimed, post_signed):
+    with responses.RequestsMock() as rsps:
+        keycloak_says(rsps, 500)
+        answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
+    assert answer == NOT_VERIFIED_ANSWER
+
+
+def test_a_fresh_claim_is_never_questioned(seeded, post_signed, ticket_for):
+    # a registration in flight: its claim exists a moment before its user commits
+    assert post_signed(CLAIMS, {"ticket": ticket_for("100200"), "user_id": "in-flight"}).status_code == 201
+    with responses.RequestsMock() as rsps:  # any call to Keycloak would fail the test
+        answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
+        assert len(rsps.calls) == 0
+    assert answer == NOT_VERIFIED_ANSWER
