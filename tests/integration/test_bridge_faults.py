@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 import pytest
 import requests
 
+from ..figures import record
 from .conftest import run_bridge_cli
 from .keycloak_pages import Browserless
 from .slow_proxy import SlowProxy
@@ -46,6 +47,7 @@ def test_a_slow_bridge_gets_try_again_later_within_the_timeout(stack, admin, bro
     assert UNAVAILABLE_SL in (result.alert() or ""), result.text[:1000]
     assert took < 1.0 + 3.0, f"the form answered after {took:.1f} s with a 1 s timeout"
     assert users_with_email(admin, resident["email"]) == []
+    record("fault: bridge slower than the 1 s timeout", f"survived: 'try again later' after {took:.1f} s, no user")
 
 
 def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, admin, browser, resident):
@@ -66,6 +68,7 @@ def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, adm
         result = register(browser, resident)
         assert UNAVAILABLE_SL in (result.alert() or ""), result.text[:1000]
         assert users_with_email(admin, resident["email"]) == []
+        record("fault: bridge without its database", "survived: /healthz 503, 'try again later', no user")
     finally:
         stack.bridge.stop()
         stack.bridge.env["DATABASE_URL"] = original_url
@@ -106,8 +109,9 @@ def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(st
                                  browser.client_secret), retry)
             [user] = users_with_email(admin, retry["email"])
             assert claim_holder(stack, payer["code"]) == user["id"]
-    print(f"bridge killed during a burst of {len(forms)}: {completed} completed before, "
-          f"{len(forms) - completed} registered again after the restart")
+    record("fault: bridge killed during a burst of registrations",
+           f"survived: {completed} of {len(forms)} complete, {len(forms) - completed} left nothing and "
+           "registered again after the restart")
 
 
 def claim_holder(stack, payer_code: str) -> str | None:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ..figures import record
 from .conftest import run_bridge_cli
 from .keycloak_pages import Browserless
 from .test_registration import NOT_VERIFIED_SL, register, users_with_email
@@ -34,6 +35,7 @@ def test_concurrent_registrations_of_one_payer_make_exactly_one_account(stack, b
         results = list(pool.map(lambda item: item[0].submit(item[1], "kc-register-form", item[2]), opened))
 
     created = [values["email"] for values in attempts if users_with_email(admin, values["email"])]
+    record("racing registrations of one payer → accounts", f"{len(attempts)} → {len(created)}")
     assert len(created) == 1, created
     for values, page in zip(attempts, results):
         if values["email"] in created:

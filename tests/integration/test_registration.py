@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from ..figures import record
 from .conftest import run_bridge_cli
 from .keycloak_pages import Browserless, Page, jwt_claims
 
@@ -149,6 +150,7 @@ def test_bridge_down_means_try_again_later_and_no_user(stack, browser, admin, re
         result = browser.submit(page, "kc-register-form", resident)
         assert "Preverjanje podatkov s položnice trenutno ni na voljo" in (result.alert() or ""), result.text[:1500]
         assert users_with_email(admin, resident["email"]) == []
+        record("fault: bridge down", "survived: 'try again later', no user")
     finally:
         stack.bridge.start().wait_ready()
     again = register(browser, resident)

@@ -6,6 +6,7 @@ import json
 import pytest
 import requests
 
+from ..figures import record
 from .conftest import run_bridge_cli
 from .keycloak_pages import Browserless, jwt_claims
 from .test_registration import register, users_with_email
@@ -38,3 +39,4 @@ def test_keycloak_and_bridge_restarts_keep_users_links_sessions_and_claims(stack
     again = dict(resident, email=f"po.{resident['email']}", payerCode="100203", billPassword="Blok-A-15")
     register(browser, again)
     assert len(users_with_email(admin, again["email"])) == 1
+    record("fault: Keycloak and bridge restarted", "survived: users, links, sessions and claims kept")

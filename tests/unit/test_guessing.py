@@ -11,6 +11,7 @@ from registration_bridge.cli import main as cli
 from registration_bridge.guessing import GuessingGuard
 from registration_bridge.models import VerificationAttempt
 
+from ..figures import record
 from .support import NOT_VERIFIED_ANSWER, PAYERS, VERIFY, attempt_outcomes, make_settings, sessions, verify_body
 
 RIGHT = PAYERS["100200"]
@@ -60,9 +61,14 @@ def test_delays_grow_and_are_capped(settings, seeded):
 
 
 def test_ten_failures_lock_the_code_and_the_form_can_not_tell(seeded, post_signed):
-    for _ in range(10):
+    attempts = 0
+    while not attempt_outcomes(seeded) or attempt_outcomes(seeded)[-1] != "locked":
         assert check(post_signed, "Napacno-1") == NOT_VERIFIED_ANSWER
         age_attempts(seeded, timedelta(minutes=20))  # wait out every delay
+        attempts += 1
+        assert attempts <= 11
+    record("wrong bill passwords until a payer code locks", f"{attempts - 1} (the {attempts}th check is refused)")
+    assert attempts - 1 == 10
     assert check(post_signed, RIGHT) == NOT_VERIFIED_ANSWER
     assert attempt_outcomes(seeded)[-1] == "locked"
     age_attempts(seeded, timedelta(hours=25))  # the window passes

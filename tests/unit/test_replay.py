@@ -4,6 +4,7 @@ from __future__ import annotations
 from registration_bridge.models import VerificationAttempt
 from registration_bridge.signing import HEADER, sign
 
+from ..figures import record
 from .support import VERIFY, count, verify_body
 
 import json
@@ -16,6 +17,7 @@ def test_the_same_signed_call_is_accepted_once(seeded, client):
     again = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
     assert first.status_code == 200 and first.get_json()["ok"] is True
     assert again.status_code == 401 and again.get_json() == {"error": "replayed"}
+    record("replayed signed calls refused", "1 of 1 (the original accepted once)")
     assert count(seeded, VerificationAttempt) == 1
 
 
