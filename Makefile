@@ -12,7 +12,7 @@ MVN := mvn -B -q
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-java test-python reset clean
+.PHONY: setup run test test-java test-python audit reset clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR) $(CHROMIUM)
 
@@ -26,6 +26,12 @@ test-java:
 
 test-python: setup
 	$(VENV)/bin/python -m pytest
+
+# known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the
+# build machines of this project do not reach (their registry proxy serves only the package index)
+audit: $(VENV)/.installed
+	$(VENV)/bin/pip install -q pip-audit
+	$(VENV)/bin/pip-audit --strict -r registration-bridge/requirements.lock
 
 # dev data of `make run` (Keycloak users, bridge database, mails): gone, re-imported at the next start
 reset:
