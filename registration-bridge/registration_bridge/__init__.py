@@ -63,5 +63,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(claims.bp)
     app.register_blueprint(openapi.bp)
 
-    logging.getLogger("registration_bridge").setLevel(logging.INFO)
+    bridge_log = logging.getLogger("registration_bridge")
+    bridge_log.setLevel(logging.INFO)
+    if not bridge_log.handlers and not logging.getLogger().handlers:
+        # under gunicorn nothing is configured: without this the attempt log lines would be dropped
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        bridge_log.addHandler(handler)
     return app
