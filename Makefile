@@ -14,17 +14,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup run test test-java test-python audit reset clean
 
-setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR) $(CHROMIUM)
+setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
 
-test: setup test-java test-python
+test: setup $(CHROMIUM) test-java test-python
 
 test-java:
 	$(MVN) -f keycloak-theme/pom.xml verify
 
-test-python: setup
+test-python: setup $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the
