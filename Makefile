@@ -12,7 +12,7 @@ MVN := mvn -B -q
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-java test-python audit reset clean
+.PHONY: setup run test test-java test-python bench audit reset clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
@@ -26,6 +26,10 @@ test-java:
 
 test-python: setup $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
+
+# measured figures, not tests: tables on stdout, JSON under var/bench/
+bench: setup
+	$(VENV)/bin/python bench/import_payers.py
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the
 # build machines of this project do not reach (their registry proxy serves only the package index)
