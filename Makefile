@@ -30,6 +30,7 @@ test-python: setup $(CHROMIUM)
 # measured figures, not tests: tables on stdout, JSON under var/bench/
 bench: setup
 	$(VENV)/bin/python bench/import_payers.py
+	$(VENV)/bin/python bench/verify_load.py
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the
 # build machines of this project do not reach (their registry proxy serves only the package index)

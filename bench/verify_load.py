@@ -1,0 +1,138 @@
+"""Benchmark: the bridge's verify endpoint under load, as in production (gunicorn), from a second process.
+
+Starts the bridge (gunicorn, 2 workers, SQLite under var/bench/) with demo payers, then drives it from this
+process with an async HTTP client: (a) closed loop at several concurrencies (throughput, p50/p99, errors) and
+(b) an open loop at a fixed 200 requests per second (p99 against the 20 ms target). Every request is signed and
+has its own request id, as Keycloak's are. Prints tables and writes var/bench/verify.json.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "registration-bridge"))
+
+from devstack.layout import VENV_BIN, free_port  # noqa: E402
+from devstack.services import Service, http_ok  # noqa: E402
+from registration_bridge.signing import sign  # noqa: E402
+
+OUT = ROOT / "var" / "bench"
+SECRET = "bench-callback-secret"
+CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_VERIFY_CONCURRENCY", "1,4,16,64").split(",")]
+SECONDS = float(os.environ.get("BENCH_VERIFY_SECONDS", "5"))
+FIXED_RATE = 200
+
+
+def signed_request(i: int) -> tuple[bytes, dict]:
+    # a right bill password of a demo payer: the full path (lookup, hash, attempt row, ticket)
+    body = json.dumps({"manager_id": "staninvest", "payer_code": "100200", "bill_password": "Polozn1ca",
+                       "client_ip": f"10.{i % 250}.0.1", "request_id": uuid.uuid4().hex}).encode()
+    return body, {"X-Signature": sign(SECRET, body), "Content-Type": "application/json"}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def closed_loop(url: str, concurrency: int) -> dict:
+    latencies, errors, counter = [], 0, 0
+    deadline = time.perf_counter() + SECONDS
+    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def worker() -> None:
+            nonlocal errors, counter
+            while time.perf_counter() < deadline:
+                counter += 1
+                body, headers = signed_request(counter)
+                started = time.perf_counter()
+                try:
+                    response = await client.post(url, content=body, headers=headers)
+                except httpx.HTTPError:
+                    errors += 1
+                    continue
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200 or not response.json().get("ok"):
+                    errors += 1
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "requests": len(latencies), "rps": round(len(latencies) / elapsed),
+            "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(percentile(latencies, 99), 1),
+            "errors": errors}
+
+
+async def open_loop(url: str, rate: int) -> dict:
+    latencies, errors = [], 0
+    total = int(rate * SECONDS)
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+                                 ) as client:
+        async def one(i: int) -> None:
+            nonlocal errors
+            body, headers = signed_request(i)
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, content=body, headers=headers)
+            except httpx.HTTPError:
+                errors += 1
+                return
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                errors += 1
+        tasks, begin = [], time.perf_counter()
+        for i in range(total):
+            delay = begin + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+    return {"rate": rate, "requests": total, "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(percentile(latencies, 99), 1), "errors": errors}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / "verify.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    port = free_port()
+    env = {"DATABASE_URL": f"sqlite:///{db}", "BRIDGE_CALLBACK_SECRET": SECRET,
+           # the bench sends one code thousands of times with the right password: no guessing limits apply
+           "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600"}
+    cli = str(VENV_BIN / "registration-bridge")
+    subprocess.run([cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."], env={**os.environ, **env},
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([cli, "import-payers", "--manager", "staninvest", str(ROOT / "registration-bridge/demo/staninvest.csv")],
+                   env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    bridge = Service("bridge", [VENV_BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                                "registration_bridge:create_app()"], env=env, cwd=ROOT,
+                     log_path=OUT / "verify-bridge.log", ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
+                     ready_timeout=30)
+    bridge.start().wait_ready()
+    url = f"http://127.0.0.1:{port}/v1/registrations/verify"
+    try:
+        closed = [asyncio.run(closed_loop(url, c)) for c in CONCURRENCIES]
+        fixed = asyncio.run(open_loop(url, FIXED_RATE))
+    finally:
+        bridge.stop()
+    print(f"verify, closed loop ({SECONDS:.0f} s each; gunicorn 2 workers, SQLite)")
+    print(f"{'concurrency':>11} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}")
+    for r in closed:
+        print(f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['errors']:>7}")
+    print(f"verify, open loop at {fixed['rate']} req/s: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms, "
+          f"errors {fixed['errors']} of {fixed['requests']}")
+    (OUT / "verify.json").write_text(json.dumps({"closed_loop": closed, "open_loop": fixed}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
