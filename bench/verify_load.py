@@ -46,6 +46,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+async def timed_post(client: httpx.AsyncClient, url: str, i: int) -> tuple[float | None, bool]:
+    """One signed verify call: its latency in ms (None when it failed to complete) and whether it verified."""
+    body, headers = signed_request(i)
+    started = time.perf_counter()
+    try:
+        response = await client.post(url, content=body, headers=headers)
+    except httpx.HTTPError:
+        return None, False
+    return (time.perf_counter() - started) * 1000, response.status_code == 200 and response.json().get("ok")
+
+
 async def closed_loop(url: str, concurrency: int) -> dict:
     latencies, errors, counter = [], 0, 0
     deadline = time.perf_counter() + SECONDS
@@ -54,16 +65,10 @@ async def closed_loop(url: str, concurrency: int) -> dict:
             nonlocal errors, counter
             while time.perf_counter() < deadline:
                 counter += 1
-                body, headers = signed_request(counter)
-                started = time.perf_counter()
-                try:
-                    response = await client.post(url, content=body, headers=headers)
-                except httpx.HTTPError:
-                    errors += 1
-                    continue
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200 or not response.json().get("ok"):
-                    errors += 1
+                latency, ok = await timed_post(client, url, counter)
+                if latency is not None:
+                    latencies.append(latency)
+                errors += not ok
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -79,16 +84,10 @@ async def open_loop(url: str, rate: int) -> dict:
                                  ) as client:
         async def one(i: int) -> None:
             nonlocal errors
-            body, headers = signed_request(i)
-            started = time.perf_counter()
-            try:
-                response = await client.post(url, content=body, headers=headers)
-            except httpx.HTTPError:
-                errors += 1
-                return
-            latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                errors += 1
+            latency, ok = await timed_post(client, url, i)
+            if latency is not None:
+                latencies.append(latency)
+            errors += not ok
         tasks, begin = [], time.perf_counter()
         for i in range(total):
             delay = begin + i / rate - time.perf_counter()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,9 +174,6 @@ class PayerRegistry:
                          claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
                 for claim, payer in self._session.execute(query)]
 
-    def claimed_user_ids(self) -> set[str]:
-        return set(self._session.scalars(select(Claim.keycloak_user_id).distinct()))
-
     def sync_user_claims(self, keycloak_user_id: str, payer_accounts: list[str]) -> list[str]:
         """Release the user's claims on payer accounts they no longer have; returns the released accounts."""
         keep = set(payer_accounts)
@@ -200,11 +197,6 @@ class PayerRegistry:
 
     def payer_exists(self, manager_id: str, payer_code: str) -> bool:
         return self._find_payer(manager_id, payer_code) is not None
-
-    def release_claims_of_user(self, keycloak_user_id: str) -> int:
-        result = self._session.execute(delete(Claim).where(Claim.keycloak_user_id == keycloak_user_id))
-        self._session.commit()
-        return result.rowcount or 0
 
     def _find_payer(self, manager_id: str, payer_code: str) -> Payer | None:
         return self._session.scalar(

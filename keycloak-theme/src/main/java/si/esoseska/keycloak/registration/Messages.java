@@ -14,7 +14,6 @@ public final class Messages {
     public static final String MANAGER_UNKNOWN = "managerUnknown";
     public static final String PAYER_NOT_VERIFIED = "payerNotVerified";
     public static final String PAYER_CHECK_UNAVAILABLE = "payerCheckUnavailable";
-    public static final String MANAGERS_UNAVAILABLE = "managersUnavailable";
     public static final String PAYER_CLAIMED_MEANWHILE = "payerClaimedMeanwhile";
 
     /** Bridge field name → form field name. */
