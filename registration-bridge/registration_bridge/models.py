@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,6 +67,8 @@ class VerificationAttempt(Base):
     """One payer check and its real outcome; the form only ever sees 'not verified'. No bill password here."""
 
     __tablename__ = "verification_attempts"
+    # the guessing limits count recent failures: this index skips the (many) successful checks
+    __table_args__ = (Index("ix_verification_attempts_outcome_at", "outcome", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

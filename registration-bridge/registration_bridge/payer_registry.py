@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,13 @@ from .guessing import GuessingGuard
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
 log = logging.getLogger(__name__)
+
+# The manager (its row decides "unknown manager"), the payer and its claim, in one statement built once.
+_MANAGER_PAYER_CLAIM = (
+    select(Manager.id, Payer, Claim)
+    .outerjoin(Payer, and_(Payer.manager_id == Manager.id, Payer.payer_code == bindparam("payer_code")))
+    .outerjoin(Claim, Claim.payer_id == Payer.id)
+    .where(Manager.id == bindparam("manager_id")))
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
 _ABSENT_DIGEST = "0" * 64
@@ -100,11 +107,12 @@ class PayerRegistry:
     def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:
         """Check a payer against the bill. Writes only the attempt log."""
         code = normalize_payer_code(payer_code)
-        payer = self._find_payer(manager_id, code)
+        found = self._session.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
+        payer, claim = (found.Payer, found.Claim) if found is not None else (None, None)
         stored = payer.bill_password_hash if payer is not None else _ABSENT_DIGEST
         password_ok = self._hasher.matches(stored, manager_id, code, bill_password)
         refusal = self._guard.refusal(manager_id, code, client_ip) if self._guard is not None else None
-        if self._session.get(Manager, manager_id) is None:
+        if found is None:
             outcome = Outcome.UNKNOWN_MANAGER
         elif refusal is not None:
             outcome = Outcome(refusal.value)
@@ -112,7 +120,7 @@ class PayerRegistry:
             outcome = Outcome.UNKNOWN_PAYER
         elif not password_ok:
             outcome = Outcome.WRONG_BILL_PASSWORD
-        elif payer.claim is not None and not self._released_as_orphan(payer.claim):
+        elif claim is not None and not self._released_as_orphan(claim):
             outcome = Outcome.ALREADY_CLAIMED
         else:
             outcome = Outcome.VERIFIED

@@ -19,7 +19,7 @@ RIGHT = PAYERS["100200"]
 
 @pytest.fixture
 def settings(tmp_path):
-    return make_settings(tmp_path, ip_max_failures_per_hour=6)
+    return make_settings(tmp_path, ip_max_failures_per_hour=6, max_failures_per_hour=8)
 
 
 def check(post_signed, password: str, code: str = "100200", ip: str = "192.0.2.10") -> dict:
@@ -104,3 +104,12 @@ def test_one_address_gets_a_failure_budget_per_hour_and_others_do_not_share_it(s
     assert check(post_signed, RIGHT, ip="198.51.100.8")["ok"] is True
     age_attempts(seeded, timedelta(minutes=61))
     assert check(post_signed, PAYERS["100201"], code="100201", ip="198.51.100.7")["ok"] is True
+
+
+def test_the_overall_failure_budget_stops_a_spread_out_attack(seeded, post_signed):
+    for n in range(8):  # eight addresses, eight codes: neither per-code nor per-address limits are reached
+        check(post_signed, "x", code=f"9{n}", ip=f"203.0.113.{n}")
+    assert check(post_signed, RIGHT, ip="203.0.113.200") == NOT_VERIFIED_ANSWER
+    assert attempt_outcomes(seeded)[-1] == "overall_throttled"
+    age_attempts(seeded, timedelta(minutes=61))
+    assert check(post_signed, RIGHT, ip="203.0.113.200")["ok"] is True

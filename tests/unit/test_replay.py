@@ -1,13 +1,17 @@
 """A captured callback sent again is refused, and changes nothing."""
 from __future__ import annotations
 
-from registration_bridge.models import VerificationAttempt
+import json
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from registration_bridge import replay
+from registration_bridge.models import SeenSignature, VerificationAttempt, utcnow
 from registration_bridge.signing import HEADER, sign
 
 from ..figures import record
-from .support import VERIFY, count, verify_body
-
-import json
+from .support import VERIFY, count, sessions, verify_body
 
 
 def test_the_same_signed_call_is_accepted_once(seeded, client):
@@ -26,3 +30,14 @@ def test_the_same_form_sent_twice_is_two_calls(seeded, post_signed):
     first = post_signed(VERIFY, verify_body(request_id="r-1"))
     second = post_signed(VERIFY, verify_body(request_id="r-2"))
     assert (first.status_code, second.status_code) == (200, 200)
+
+
+def test_signatures_past_the_tolerance_are_forgotten(seeded, post_signed, monkeypatch):
+    # the cache must not grow forever: entries older than twice the tolerance can not be replayed anyway
+    post_signed(VERIFY, verify_body(request_id="old"))
+    with sessions(seeded)() as s:
+        s.execute(update(SeenSignature).values(at=utcnow() - timedelta(hours=1)))
+        s.commit()
+    monkeypatch.setattr(replay, "_last_prune", float("-inf"))
+    post_signed(VERIFY, verify_body(request_id="new"))
+    assert count(seeded, SeenSignature) == 1
