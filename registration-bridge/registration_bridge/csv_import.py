@@ -10,11 +10,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_bill_password, normalize_payer_code
@@ -52,7 +54,7 @@ class ImportReport:
     encoding: str = "utf-8"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     payer_code: str
@@ -71,6 +73,18 @@ class _Errors:
         self.total += 1
         if len(self.items) < MAX_REPORTED_ERRORS:
             self.items.append(RowError(line, message))
+
+
+class _Columns:
+    """Where each column sits in this file's rows, and how long its values may be."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.names = header
+        self.limits = [MAX_LENGTHS[name] for name in header]
+        self.payer_code = header.index("payer_code")
+        self.bill_password = header.index("bill_password")
+        self.holder_name, self.address, self.unit = (header.index(c) if c in header else None
+                                                     for c in OPTIONAL_COLUMNS)
 
 
 def detect_encoding(stream: BinaryIO) -> str:
@@ -159,6 +173,7 @@ class PayerImport:
             if len(set(header)) != len(header):
                 problems.append("a column appears twice")
             raise CsvImportError([RowError(1, "; ".join(problems))])
+        columns = _Columns(header)
         reader = csv.reader(text, delimiter=delimiter, strict=True)
         line = 1
         try:
@@ -171,28 +186,29 @@ class PayerImport:
                 if len(values) != len(header):
                     errors.add(line, f"expected {len(header)} values, found {len(values)}")
                     continue
-                record = dict(zip(header, values))
-                row = self._validate(line, record, errors)
+                row = self._validate(line, values, columns, errors)
                 if row is not None:
                     yield row
         except csv.Error as exc:
             errors.add(reader.line_num + 1, f"unreadable CSV: {exc}")
 
     @staticmethod
-    def _validate(line: int, record: dict[str, str], errors: _Errors) -> _Row | None:
-        ok = True
-        # the common case checked in one go; column by column only to say where a problem is
-        clean = not CONTROL_CHARACTERS.search("".join(record.values()))
-        for column, value in record.items():
-            limit = MAX_LENGTHS[column]
-            if len(value) > limit and len(value.strip()) > limit:
-                errors.add(line, f"{column} is longer than {limit} characters")
-                ok = False
-            if not clean and CONTROL_CHARACTERS.search(value):
-                errors.add(line, f"{column} contains control characters")
-                ok = False
-        code = normalize_payer_code(record["payer_code"])
-        password = normalize_bill_password(record["bill_password"])
+    def _validate(line: int, values: list[str], columns: _Columns, errors: _Errors) -> _Row | None:
+        # the common case checked in one go (in C); column by column only to say where a problem is
+        if (max(map(operator.sub, map(len, values), columns.limits)) > 0
+                or CONTROL_CHARACTERS.search("".join(values))):
+            ok = True
+            for name, limit, value in zip(columns.names, columns.limits, values):
+                if len(value) > limit and len(value.strip()) > limit:
+                    errors.add(line, f"{name} is longer than {limit} characters")
+                    ok = False
+                if CONTROL_CHARACTERS.search(value):
+                    errors.add(line, f"{name} contains control characters")
+                    ok = False
+        else:
+            ok = True
+        code = normalize_payer_code(values[columns.payer_code])
+        password = normalize_bill_password(values[columns.bill_password])
         if not code:
             errors.add(line, "payer_code is empty")
             ok = False
@@ -201,15 +217,14 @@ class PayerImport:
             ok = False
         if not ok:
             return None
-        return _Row(line, code, password,
-                    *((record.get(c) or "").strip() or None for c in OPTIONAL_COLUMNS))
+        return _Row(line, code, password, _optional(values, columns.holder_name), _optional(values, columns.address),
+                    _optional(values, columns.unit))
 
     def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport) -> None:
         """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row)."""
         codes = [row.payer_code for row in batch]
         existing = {r.payer_code: r for r in self._session.execute(
-            select(Payer.id, Payer.payer_code, Payer.bill_password_hash, Payer.holder_name, Payer.address, Payer.unit)
-            .where(Payer.manager_id == manager_id, Payer.payer_code.in_(codes)))}
+            _EXISTING_PAYERS, {"manager_id": manager_id, "codes": codes})}
         now = utcnow()
         inserts, updates = [], []
         for row in batch:
@@ -222,10 +237,10 @@ class PayerImport:
                 updates.append({"id": current.id, "updated_at": now, **values})
             else:
                 report.unchanged += 1
-        # Core statements on the session's connection: same transaction, none of the ORM's per-row work
+        # on the session's connection: same transaction, none of the ORM's per-row work
         connection = self._session.connection()
         if inserts:
-            connection.execute(insert(Payer.__table__), inserts)
+            _insert_payers(connection, inserts)
         if updates:
             table = Payer.__table__
             connection.execute(update(table).where(table.c.id == bindparam("payer_id")).values(
@@ -234,3 +249,27 @@ class PayerImport:
         report.rows += len(batch)
         report.inserted += len(inserts)
         report.updated += len(updates)
+
+
+def _optional(values: list[str], index: int | None) -> str | None:
+    return (values[index].strip() or None) if index is not None else None
+
+
+_EXISTING_PAYERS = (
+    select(Payer.id, Payer.payer_code, Payer.bill_password_hash, Payer.holder_name, Payer.address, Payer.unit)
+    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code.in_(bindparam("codes", expanding=True))))
+_INSERT_COLUMNS = ("manager_id", "payer_code", "bill_password_hash", "holder_name", "address", "unit", "updated_at")
+
+
+def _insert_payers(connection: Connection, rows: list[dict]) -> None:
+    """One executemany straight to the driver: SQLAlchemy's per-row parameter processing was a third of the
+    import's time. The one typed value (updated_at, the same for the batch) is converted once, as SQLAlchemy would."""
+    dialect = connection.dialect
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    column_type = Payer.__table__.c.updated_at.type.dialect_impl(dialect)
+    convert = column_type.bind_processor(dialect) or (lambda value: value)
+    sql = (f"INSERT INTO {Payer.__tablename__} ({', '.join(_INSERT_COLUMNS)}) "
+           f"VALUES ({', '.join([placeholder] * len(_INSERT_COLUMNS))})")
+    updated_at = convert(rows[0]["updated_at"])
+    connection.exec_driver_sql(sql, [(r["manager_id"], r["payer_code"], r["bill_password_hash"], r["holder_name"],
+                                      r["address"], r["unit"], updated_at) for r in rows])

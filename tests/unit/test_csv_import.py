@@ -1,13 +1,15 @@
 """The import of a manager's payer list from its billing system's CSV export: all or nothing, never duplicated."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from registration_bridge import csv_import
 from registration_bridge.csv_import import CsvImportError
 from registration_bridge.models import Payer
 
-from .support import MANAGER_ID, SEED_CSV, add_manager, count, import_csv, password_ok, payers
+from .support import MANAGER_ID, SEED_CSV, add_manager, count, import_csv, password_ok, payers, sessions
 
 
 @pytest.fixture
@@ -28,6 +30,16 @@ def test_required_columns_only(manager):
     payer = payers(manager)["100300"]
     assert (payer.holder_name, payer.address, payer.unit) == (None, None, None)
     assert password_ok(manager, "100300", "Geslo1")
+
+
+def test_imported_rows_store_their_time_as_the_orm_does(manager):
+    # the import writes straight to the driver: its timestamps must look exactly like ORM-written ones, or
+    # comparisons of stored times (SQLite compares text) would go wrong
+    import_csv(manager, MANAGER_ID, SEED_CSV)
+    with sessions(manager)() as s:
+        imported = s.connection().exec_driver_sql("SELECT updated_at FROM payers").scalar()
+        written_by_orm = s.connection().exec_driver_sql("SELECT created_at FROM managers").scalar()
+    assert re.sub(r"\d", "0", str(imported)) == re.sub(r"\d", "0", str(written_by_orm))
 
 
 def test_optional_columns_are_stored(manager):
