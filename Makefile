@@ -27,10 +27,14 @@ test-java:
 test-python: setup $(CHROMIUM)
 	$(VENV)/bin/python -m pytest
 
-# measured figures, not tests: tables on stdout, JSON under var/bench/
+# measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
+# (about 15 minutes on 2 cores; run it on an otherwise idle machine)
 bench: setup
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/verify_load.py
+	$(VENV)/bin/python bench/registration_load.py
+	$(VENV)/bin/python bench/keycloak_startup.py
+	$(VENV)/bin/python bench/report.py
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the
 # build machines of this project do not reach (their registry proxy serves only the package index)

@@ -1,0 +1,183 @@
+"""Benchmark: what the payer check costs a registration through the real Keycloak.
+
+Starts the dev stack (Keycloak start-dev with our JAR, bridge under gunicorn, MailDev) on free ports under
+var/bench/stack, imports enough generated payers, then registers residents over plain HTTP as a browser submits
+the form (open the registration page, post the form, follow redirects to "Preverite e-pošto"). At concurrency 1, 4
+and 16 it alternates rounds with the `esoseska-payer-check` execution REQUIRED and DISABLED (the same Keycloak, the
+same run), so drift of the machine falls on both sides alike. Latency is one whole registration (page + post);
+registrations per second is completed registrations over the round's wall time. Prints a table with the
+with/without ratios and writes var/bench/registration.json.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from keycloak import KeycloakAdmin
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devstack.layout import REALM, VAR, VENV_BIN, Ports  # noqa: E402
+from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings  # noqa: E402
+
+OUT = VAR / "bench"
+CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_REGISTRATION_CONCURRENCY", "1,4,16").split(",")]
+ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "3"))          # alternations per concurrency
+PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "8"))    # registrations per worker and round
+WARM_UP = 30
+MANAGER = "benchmark"
+FORM_FLOW = "esoseska registration form"
+PAYER_CHECK = "esoseska-payer-check"
+CLIENT_ID = "portal-demo"
+# the portal client requires PKCE; the code is never exchanged here, so one challenge serves every registration
+PKCE_CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(b"bench-verifier" * 4).digest()).rstrip(b"=").decode()
+FORM_ACTION = re.compile(r'<form[^>]*id="kc-register-form"[^>]*action="([^"]+)"', re.S)
+
+
+class LocalhostSession(requests.Session):
+    """Sends Keycloak's Secure cookies back over http://localhost, as a browser does."""
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        for cookie in self.cookies:
+            cookie.secure = False
+        return super().prepare_request(request)
+
+
+class Payers:
+    """Generated payers of the bench manager, each handed out once (one payer, one account)."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = [(str(5_000_000 + i), f"Bench-{i:06d}x") for i in range(count)]
+        self.next = 0
+
+    def write_csv(self, path: Path) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("payer_code,bill_password,holder_name\n")
+            f.writelines(f"{code},{password},Bench Payer\n" for code, password in self.rows)
+
+    def take(self) -> tuple[str, str]:
+        payer = self.rows[self.next]
+        self.next += 1
+        return payer
+
+
+FAILURES: list[str] = []  # what the first failed registrations saw, printed at the end
+
+
+def register(stack: Stack, payer: tuple[str, str]) -> tuple[float, bool]:
+    """One resident's registration as a browser submits it: its seconds and whether it reached 'check your e-mail'."""
+    base = f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect"
+    email = f"bench.{uuid.uuid4().hex[:12]}@example.si"
+    started = time.perf_counter()
+    with LocalhostSession() as browser:
+        page = browser.get(f"{base}/registrations", timeout=30, params={
+            "client_id": CLIENT_ID, "redirect_uri": f"{stack.settings.portal_url}/callback", "response_type": "code",
+            "scope": "openid", "code_challenge": PKCE_CHALLENGE, "code_challenge_method": "S256"})
+        action = FORM_ACTION.search(page.text)
+        if page.status_code != 200 or not action:
+            FAILURES.append(f"registration page {page.status_code}: {page.text[:300]}")
+            return time.perf_counter() - started, False
+        result = browser.post(html.unescape(action.group(1)), timeout=30, data={
+            "firstName": "Ana", "lastName": "Novak", "email": email, "phone_number": "041 123 456",
+            "payerCode": payer[0], "billPassword": payer[1], "managerId": MANAGER,
+            "password": "Sonce-Sije7", "password-confirm": "Sonce-Sije7", "termsAccepted": "on"})
+    seconds = time.perf_counter() - started
+    ok = result.status_code == 200 and email in result.text
+    if not ok:
+        FAILURES.append(f"form post {result.status_code}: {result.text[:2000]}")
+    return seconds, ok
+
+
+def run_round(stack: Stack, payers: Payers, concurrency: int, count: int) -> dict:
+    work = [payers.take() for _ in range(count)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(lambda payer: register(stack, payer), work))
+    wall = time.perf_counter() - started
+    return {"latencies": [s for s, ok in results if ok], "errors": sum(not ok for _, ok in results), "wall": wall}
+
+
+def set_payer_check(admin: KeycloakAdmin, enabled: bool) -> None:
+    [execution] = [e for e in admin.get_authentication_flow_executions(FORM_FLOW) if e.get("providerId") == PAYER_CHECK]
+    execution["requirement"] = "REQUIRED" if enabled else "DISABLED"
+    admin.update_authentication_flow_executions(execution, FORM_FLOW)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summarize(rounds: list[dict]) -> dict:
+    latencies = [s for r in rounds for s in r["latencies"]]
+    done = len(latencies)
+    return {"registrations": done, "errors": sum(r["errors"] for r in rounds),
+            "median_ms": round(statistics.median(latencies) * 1000, 1) if done else None,
+            "p95_ms": round(percentile(latencies, 95) * 1000, 1) if done else None,
+            "per_second": round(done / sum(r["wall"] for r in rounds), 2)}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    total = 2 * (WARM_UP + sum(ROUNDS * PER_ROUND * c for c in CONCURRENCIES))  # both modes take one each
+    payers = Payers(total)
+    csv_path = OUT / "registration-payers.csv"
+    payers.write_csv(csv_path)
+    stack = Stack(StackSettings(ports=Ports.free(), var_dir=OUT / "stack", fresh=True))
+    try:
+        stack.start()
+        env = {**os.environ, **stack.settings.bridge_environment()}
+        cli = str(VENV_BIN / "registration-bridge")
+        subprocess.run([cli, "add-manager", MANAGER, "--name", "Benchmark d.o.o."], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([cli, "import-payers", "--manager", MANAGER, str(csv_path)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        admin = KeycloakAdmin(server_url=stack.settings.keycloak_url, username=ADMIN_USER, password=ADMIN_PASSWORD,
+                              realm_name=REALM, user_realm_name="master")
+        for enabled in (True, False):  # warm both paths (JIT, connection pools, caches) before measuring
+            set_payer_check(admin, enabled)
+            run_round(stack, payers, 4, WARM_UP)
+        rows = []
+        for concurrency in CONCURRENCIES:
+            measured = {True: [], False: []}
+            for round_no in range(ROUNDS):
+                # alternate the order too: with, without, without, with, ...
+                for enabled in ((True, False) if round_no % 2 == 0 else (False, True)):
+                    set_payer_check(admin, enabled)
+                    measured[enabled].append(run_round(stack, payers, concurrency, PER_ROUND * concurrency))
+            with_check, without = summarize(measured[True]), summarize(measured[False])
+            rows.append({"concurrency": concurrency, "with_check": with_check, "without_check": without,
+                         "median_ratio": round(with_check["median_ms"] / without["median_ms"], 3),
+                         "throughput_ratio": round(with_check["per_second"] / without["per_second"], 3)})
+        set_payer_check(admin, True)
+    finally:
+        stack.stop()
+        for failure in FAILURES[:3]:
+            print("failed registration:", failure, file=sys.stderr)
+    print("registration through Keycloak (form posts; Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)")
+    print(f"{'conc':>4} {'check':>6} {'regs':>5} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'regs/s':>7}"
+          f" {'median ×':>9} {'regs/s ×':>9}")
+    for row in rows:
+        for label, key in (("with", "with_check"), ("without", "without_check")):
+            r = row[key]
+            ratios = (f" {row['median_ratio']:>9} {row['throughput_ratio']:>9}" if key == "with_check" else "")
+            print(f"{row['concurrency']:>4} {label:>6} {r['registrations']:>5} {r['errors']:>6} {r['median_ms']:>10}"
+                  f" {r['p95_ms']:>8} {r['per_second']:>7}{ratios}")
+    (OUT / "registration.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The figures of one `make bench` run against the targets: one table (Markdown, as pasted into the README) from
+the JSON files the four benchmarks wrote under var/bench/, plus the machine it ran on. Writes var/bench/summary.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+
+
+def load(name: str) -> dict | list | None:
+    path = OUT / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({model}), {memory_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    """(measure, target, measured, met) for every target the issue sets."""
+    table = []
+    registration = load("registration")
+    if registration:
+        by_concurrency = {r["concurrency"]: r for r in registration}
+        for c, r in sorted(by_concurrency.items()):
+            w, wo = r["with_check"], r["without_check"]
+            table.append((f"registration, concurrency {c}: median / p95 ms, regs/s (with / without check)", "",
+                          f"{w['median_ms']} / {w['p95_ms']} ms, {w['per_second']}/s vs {wo['median_ms']} / "
+                          f"{wo['p95_ms']} ms, {wo['per_second']}/s; errors {w['errors'] + wo['errors']}", ""))
+        if 1 in by_concurrency:
+            added = (by_concurrency[1]["median_ratio"] - 1) * 100
+            table.append(("median registration latency added by the check, concurrency 1", "≤ 5 %",
+                          f"{added:+.1f} %", "yes" if added <= 5 else "no"))
+        if 4 in by_concurrency:
+            ratio = by_concurrency[4]["throughput_ratio"] * 100
+            table.append(("registrations/s with the check vs without, concurrency 4", "≥ 95 %", f"{ratio:.1f} %",
+                          "yes" if ratio >= 95 else "no"))
+    verify = load("verify")
+    if verify:
+        for r in verify["closed_loop"]:
+            table.append((f"verify, closed loop, concurrency {r['concurrency']}", "",
+                          f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']}", ""))
+        fixed = verify["open_loop"]
+        table.append((f"verify p99 at {fixed['rate']} req/s (open loop)", "< 20 ms", f"{fixed['p99_ms']} ms "
+                      f"(p50 {fixed['p50_ms']} ms, errors {fixed['errors']})", "yes" if fixed["p99_ms"] < 20 else "no"))
+        saturation = max(r["rps"] for r in verify["closed_loop"])
+        errors = sum(r["errors"] for r in verify["closed_loop"])
+        table.append(("verify saturation (highest closed-loop throughput), errors up to it", "reported, 0 errors",
+                      f"{saturation} req/s, {errors} errors", "yes" if errors == 0 else "no"))
+    imports = load("import")
+    if imports:
+        for r in imports:
+            table.append((f"payer import, {r['rows']:_} rows".replace("_", " "), "≥ 50 000 rows/s",
+                          f"{r['rows_per_second']:,} rows/s ({r['rows_per_cpu_second']:,} per CPU s)".replace(",", " "),
+                          "yes" if r["rows_per_second"] >= 50_000 else "no"))
+        largest = max(imports, key=lambda r: r["rows"])
+        table.append((f"payer import peak memory, {largest['rows']:_} rows".replace("_", " "), "< 200 MB",
+                      f"{largest['peak_memory_mb']} MB", "yes" if largest["peak_memory_mb"] < 200 else "no"))
+    startup = load("startup")
+    if startup:
+        table.append(("Keycloak start --optimized to ready, with / without our JAR (median)", "",
+                      f"{startup['with_jar']['median_ready_s']} s / {startup['without_jar']['median_ready_s']} s", ""))
+        added = startup["added_by_jar_s"]
+        table.append(("start-up added by our JAR", "< 1 s", f"{added:+.2f} s", "yes" if added < 1 else "no"))
+    return table
+
+
+def main() -> None:
+    table = rows()
+    if not table:
+        sys.exit("no figures under var/bench/: run `make bench` first")
+    print(f"Machine: {machine()}")
+    print("| measure | target | measured | met |")
+    print("|---|---|---|---|")
+    for measure, target, measured, met in table:
+        print(f"| {measure} | {target} | {measured} | {met} |")
+    (OUT / "summary.json").write_text(json.dumps({"machine": machine(), "rows": [
+        dict(zip(("measure", "target", "measured", "met"), row)) for row in table]}, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
