@@ -1,7 +1,8 @@
 """`docker compose` for the tests of docker-compose.yml: the Docker CLI with the compose plugin `make test` builds.
 
 Only `config` runs, which needs no Docker engine. The plugin lives in $ESOSESKA_DOCKER_CONFIG (set by the
-Makefile), by default .cache/docker.
+Makefile), by default .cache/docker. Without a Docker CLI the plugin runs on its own (it is also a standalone
+`docker-compose`).
 """
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ def docker_config() -> Path:
 
 def run_compose(env_file: Path, *args: str) -> subprocess.CompletedProcess:
     """`docker compose --env-file <env_file> <args>` in a clean environment (no shell variable leaks in)."""
-    docker = shutil.which("docker")
     plugin = docker_config() / "cli-plugins" / "docker-compose"
-    assert docker and plugin.exists(), f"needs the docker CLI and {plugin}: run `make test` (it builds the plugin)"
+    assert plugin.exists(), f"{plugin} is missing: run `make test` (it builds the compose plugin)"
+    docker = shutil.which("docker")
+    compose = [docker, "compose"] if docker else [str(plugin)]
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
            "DOCKER_CONFIG": str(docker_config())}
-    return subprocess.run([docker, "compose", "--project-directory", str(ROOT), "--file", str(COMPOSE_FILE),
+    return subprocess.run([*compose, "--project-directory", str(ROOT), "--file", str(COMPOSE_FILE),
                            "--env-file", str(env_file), *args],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
