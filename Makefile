@@ -79,7 +79,8 @@ $(PROVIDER_JAR): $(PROVIDER_SOURCES)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package
 
 # the compose CLI plugin, compiled from its module (its go.mod has exclude directives, so `go install mod@version`
-# refuses it); about 2.5 minutes on a cold Go cache
+# refuses it): 2.5-3 minutes on 2 cores with cold Go caches, seconds when cached; needs Go >= 1.26.3 (an older Go
+# fetches that toolchain from the module proxy)
 $(COMPOSE_INSTALLED):
 	go mod download github.com/docker/compose/v5@$(COMPOSE_VERSION)
 	mkdir -p $(dir $(COMPOSE_PLUGIN))
