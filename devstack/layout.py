@@ -14,6 +14,8 @@ POM = ROOT / "keycloak-theme" / "pom.xml"
 PROVIDER_JAR = ROOT / "keycloak-theme" / "target" / "esoseska-keycloak.jar"
 REALM_FILE = ROOT / "realm-export.json"
 DEMO_DIR = ROOT / "registration-bridge" / "demo"
+# gunicorn settings of the bridge, shared by the local run and registration-bridge/Dockerfile
+BRIDGE_GUNICORN_CONF = ROOT / "registration-bridge" / "gunicorn.conf.py"
 MAILDEV = ROOT / "node_modules" / ".bin" / "maildev"
 REALM = "esoseska"
 

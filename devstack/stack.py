@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import (DEMO_DIR, MAILDEV, PROVIDER_JAR, REALM, REALM_FILE, ROOT, VENV_BIN, Ports, keycloak_dist,
-                     keycloak_version)
+from .layout import (BRIDGE_GUNICORN_CONF, DEMO_DIR, MAILDEV, PROVIDER_JAR, REALM, REALM_FILE, ROOT, VENV_BIN, Ports,
+                     keycloak_dist, keycloak_version)
 from .services import Service, ServiceFailed, http_ok, port_in_use
 
 # Dev-only values; the same defaults stand in realm-export.json and registration_bridge/settings.py.
@@ -81,8 +81,7 @@ class Stack:
             ready=http_ok(f"http://127.0.0.1:{s.ports.mail_web}/email"), ready_timeout=30)
         self.bridge = Service(
             "registration bridge",
-            [VENV_BIN / "gunicorn", "--bind", f"127.0.0.1:{s.ports.bridge}", "--workers", "2",
-             "--access-logfile", "-", "registration_bridge:create_app()"],
+            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge}"],
             env=s.bridge_environment(), cwd=ROOT, log_path=s.logs / "bridge.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
         self.portal = Service(
