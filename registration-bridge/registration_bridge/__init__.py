@@ -8,6 +8,7 @@ from flask import Flask, g
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import logs, metrics
 from .bill_passwords import BillPasswordHasher
 from .db import create_schema, make_engine, make_session_factory
 from .settings import Settings
@@ -18,6 +19,8 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    # under gunicorn nothing is configured: without this the attempt log lines would be dropped
+    logs.configure(settings.log_format)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["bridge.settings"] = settings
@@ -63,11 +66,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(claims.bp)
     app.register_blueprint(openapi.bp)
 
-    bridge_log = logging.getLogger("registration_bridge")
-    bridge_log.setLevel(logging.INFO)
-    if not bridge_log.handlers and not logging.getLogger().handlers:
-        # under gunicorn nothing is configured: without this the attempt log lines would be dropped
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        bridge_log.addHandler(handler)
+    logs.install_correlation(app)
+    metrics.install(app)
     return app

@@ -49,6 +49,8 @@ class Settings:
     mail_from: str = "noreply@esoseska.si"
     inquiries_per_ip_per_hour: int = 5
     inquiries_per_hour: int = 200
+    # "json": one JSON object a line with the correlation id (production, log shippers); "text": for people
+    log_format: str = "json"
     keycloak_url: str = "http://localhost:8080"
     keycloak_realm: str = "esoseska"
     keycloak_client_id: str = "registration-bridge"
@@ -77,6 +79,7 @@ class Settings:
         "mail_from": "BRIDGE_MAIL_FROM",
         "inquiries_per_ip_per_hour": "BRIDGE_INQUIRIES_PER_IP_PER_HOUR",
         "inquiries_per_hour": "BRIDGE_INQUIRIES_PER_HOUR",
+        "log_format": "BRIDGE_LOG_FORMAT",
         "keycloak_url": "KEYCLOAK_URL",
         "keycloak_realm": "KEYCLOAK_REALM",
         "keycloak_client_id": "BRIDGE_KEYCLOAK_CLIENT_ID",
@@ -108,6 +111,8 @@ class Settings:
         return tuple(s for s in (self.callback_secret, self.callback_secret_previous) if s)
 
     def check(self) -> None:
+        if self.log_format not in ("json", "text"):
+            raise SettingsError(f"BRIDGE_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.environment != "production":
             return
         dev = {

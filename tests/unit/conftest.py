@@ -58,7 +58,8 @@ def post_signed(client):
     """
 
     def post(path: str, payload=None, *, raw: bytes | None = None, secret: str = CALLBACK_SECRET,
-             timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None):
+             timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None,
+             headers: dict[str, str] | None = None):
         if isinstance(payload, dict) and "request_id" not in payload:
             payload = {**payload, "request_id": uuid.uuid4().hex}  # as Keycloak sends one with every call
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -66,8 +67,8 @@ def post_signed(client):
             timestamp = timestamp()
         if signature is None:
             signature = sign(secret, body if signed_body is None else signed_body, timestamp)
-        headers = {HEADER: signature} if signature else {}
-        return client.post(path, data=body, headers=headers, content_type="application/json")
+        sent = {**(headers or {}), **({HEADER: signature} if signature else {})}
+        return client.post(path, data=body, headers=sent, content_type="application/json")
 
     return post
 

@@ -10,6 +10,7 @@ import logging
 from flask import jsonify, request
 
 from ..context import registry, tickets
+from ..metrics import PAYER_CHECKS, PAYER_CLAIMS
 from ..payer_registry import ClaimOutcome, Outcome
 from ..tickets import InvalidTicket, PayerRef
 from .callbacks import signed_blueprint
@@ -55,7 +56,9 @@ def verify():
     result = registry().check(body["manager_id"].strip(), body["payer_code"], body["bill_password"],
                               body.get("client_ip"))
     log.info("payer check manager=%s payer=%s outcome=%s", result.manager_id, result.payer_code,
-             result.outcome.value)
+             result.outcome.value, extra={"event": "payer_check", "manager_id": result.manager_id,
+                                          "payer_code": result.payer_code, "outcome": result.outcome.value})
+    PAYER_CHECKS.labels(result.outcome.value).inc()
     if result.outcome is Outcome.UNKNOWN_MANAGER:
         return jsonify(ok=False, errors=[{"field": "manager_id", "code": "unknown_manager"}])
     if result.outcome in NOT_VERIFIED:
@@ -75,7 +78,10 @@ def claim():
         return jsonify(error="invalid_ticket"), 403  # the ticket does not entitle anyone to this claim
     outcome = registry().claim(payer.manager_id, payer.payer_code, body["user_id"])
     log.info("payer claim manager=%s payer=%s user=%s outcome=%s", payer.manager_id, payer.payer_code,
-             body["user_id"], outcome.value)
+             body["user_id"], outcome.value, extra={"event": "payer_claim", "manager_id": payer.manager_id,
+                                                    "payer_code": payer.payer_code, "user_id": body["user_id"],
+                                                    "outcome": outcome.value})
+    PAYER_CLAIMS.labels(outcome.value).inc()
     account = f"{payer.manager_id}:{payer.payer_code}"
     if outcome is ClaimOutcome.CLAIMED:
         return jsonify(status="claimed", payer_account=account), 201

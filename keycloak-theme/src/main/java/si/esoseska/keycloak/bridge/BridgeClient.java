@@ -18,22 +18,36 @@ public final class BridgeClient {
 
     private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
 
+    /** Sent with every call of one registration, and logged on both sides, to follow it across the services. */
+    public static final String CORRELATION_HEADER = "X-Correlation-Id";
+
     private final BridgeSettings settings;
     private final Clock clock;
     private final HttpClient http;
+    private final String correlationId;
 
     public BridgeClient(BridgeSettings settings) {
-        this(settings, Clock.systemUTC());
+        this(settings, Clock.systemUTC(), null);
     }
 
     BridgeClient(BridgeSettings settings, Clock clock) {
+        this(settings, clock, null);
+    }
+
+    private BridgeClient(BridgeSettings settings, Clock clock, String correlationId) {
         this.settings = settings;
         this.clock = clock;
+        this.correlationId = correlationId;
         this.http = CLIENTS.computeIfAbsent(settings.timeout(), timeout -> HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build());
+    }
+
+    /** This client, sending the given correlation id with each call. */
+    public BridgeClient withCorrelationId(String id) {
+        return new BridgeClient(settings, clock, id);
     }
 
     public VerifyResult verify(VerifyRequest request) throws BridgeUnavailableException {
@@ -87,14 +101,16 @@ public final class BridgeClient {
             throw new BridgeUnavailableException("no callback secret is configured for the payer check");
         }
         String signature = new CallbackSigner(settings.callbackSecret()).header(clock.instant().getEpochSecond(), body);
-        HttpRequest request = HttpRequest.newBuilder(settings.resolve(path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(settings.resolve(path))
                 .timeout(settings.timeout())
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .header(CallbackSigner.HEADER, signature)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
-        return send(request);
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (correlationId != null) {
+            request.header(CORRELATION_HEADER, correlationId);
+        }
+        return send(request.build());
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) throws BridgeUnavailableException {

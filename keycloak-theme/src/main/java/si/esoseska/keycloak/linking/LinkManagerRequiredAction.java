@@ -18,6 +18,7 @@ import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.ClaimResult;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.registration.CorrelationIds;
 import si.esoseska.keycloak.registration.ManagerDirectory;
 import si.esoseska.keycloak.registration.Messages;
 import si.esoseska.keycloak.registration.PayerCheckSettings;
@@ -67,7 +68,8 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             context.challenge(page(context, formData, List.of(new FormMessage(PayerForm.PAYER_CODE, ALREADY_YOURS))));
             return;
         }
-        BridgeClient bridge = new BridgeClient(PayerCheckSettings.forRealm(context.getRealm()));
+        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
+        BridgeClient bridge = new BridgeClient(PayerCheckSettings.forRealm(context.getRealm())).withCorrelationId(correlationId);
         try {
             VerifyResult result = bridge.verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
                     payer.billPassword(), user.getEmail(), context.getConnection().getRemoteAddr(),
@@ -83,10 +85,12 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
                 return;
             }
             UserLinks.add(user, result.attributes());
+            LOG.infof("manager added user=%s manager=%s correlation_id=%s", user.getId(), payer.managerId(), correlationId);
             context.getEvent().detail("payer_account", account);
             context.success();
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("add manager for user %s failed, bridge unavailable: %s", user.getId(), e.getMessage());
+            LOG.warnf("add manager for user %s failed, bridge unavailable: %s correlation_id=%s", user.getId(),
+                    e.getMessage(), correlationId);
             context.challenge(page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE))));
         }
     }

@@ -67,16 +67,19 @@ final class PayerCheckFormAction extends RegistrationFormAction {
             return;
         }
         VerifyResult result;
+        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
         try {
-            result = new BridgeClient(settings(context)).verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
+            result = new BridgeClient(settings(context)).withCorrelationId(correlationId).verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
                     payer.billPassword(), formData.getFirst(UserModel.EMAIL), context.getConnection().getRemoteAddr(),
                     context.getSession().getContext().resolveLocale(null).toLanguageTag()));
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("payer check unavailable, registration refused: %s", e.getMessage());
+            LOG.warnf("payer check unavailable, registration refused: %s correlation_id=%s", e.getMessage(), correlationId);
             context.error(EVENT_ERROR_UNAVAILABLE);
             context.validationError(formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE)));
             return;
         }
+        LOG.infof("payer check manager=%s verified=%s correlation_id=%s", payer.managerId(), result.verified(),
+                correlationId);
         if (!result.verified()) {
             context.error(Errors.INVALID_REGISTRATION);
             context.validationError(formData, result.errors().stream()
@@ -99,12 +102,15 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         }
         UserLinks.add(user, verified.attributes());
         ClaimResult claim;
+        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
         try {
-            claim = new BridgeClient(settings(context)).claim(verified.ticket(), user.getId());
+            claim = new BridgeClient(settings(context)).withCorrelationId(correlationId).claim(verified.ticket(), user.getId());
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("payer claim failed, registration of %s rolled back: %s", user.getEmail(), e.getMessage());
+            LOG.warnf("payer claim failed, registration of %s rolled back: %s correlation_id=%s", user.getEmail(),
+                    e.getMessage(), correlationId);
             throw failClosed(context, Response.Status.SERVICE_UNAVAILABLE, Messages.PAYER_CHECK_UNAVAILABLE);
         }
+        LOG.infof("payer claim user=%s result=%s correlation_id=%s", user.getId(), claim, correlationId);
         if (claim == ClaimResult.CLAIMED_BY_OTHER) {
             LOG.infof("payer was claimed by another account meanwhile; registration of %s rolled back", user.getEmail());
             throw failClosed(context, Response.Status.CONFLICT, Messages.PAYER_CLAIMED_MEANWHILE);

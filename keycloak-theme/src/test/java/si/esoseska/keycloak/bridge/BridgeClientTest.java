@@ -132,6 +132,21 @@ class BridgeClientTest {
     }
 
     @Test
+    void theCallsOfOneRegistrationCarryItsCorrelationId() throws Exception {
+        route("/v1/registrations/verify", json(200, VERIFIED));
+        route("/v1/registrations/claims", json(201, "{\"status\":\"claimed\"}"));
+        BridgeClient registration = client(2000).withCorrelationId("kc-0123456789abcdef");
+
+        registration.verify(REQUEST);
+        registration.claim("tkt.1", "user-1");
+        client(2000).verify(REQUEST);
+
+        assertEquals("kc-0123456789abcdef", seen.get(0).header(BridgeClient.CORRELATION_HEADER));
+        assertEquals("kc-0123456789abcdef", seen.get(1).header(BridgeClient.CORRELATION_HEADER));
+        assertEquals(null, seen.get(2).header(BridgeClient.CORRELATION_HEADER));
+    }
+
+    @Test
     void claimIsSignedToo() throws Exception {
         route("/v1/registrations/claims", json(201, "{\"status\":\"claimed\"}"));
         client(2000).claim("tkt.1", "user-1");
