@@ -130,6 +130,14 @@ def summarize(rounds: list[dict]) -> dict:
             "per_second": round(done / sum(r["wall"] for r in rounds), 2)}
 
 
+def bridge_call_ms(stack: Stack) -> dict:
+    """What Keycloak logged of its calls to the bridge: median ms of the verify and of the claim."""
+    text = (stack.settings.logs / "keycloak.log").read_text(errors="replace")
+    calls = {name: [int(ms) for ms in re.findall(rf"payer {name} .*?bridge_ms=(\d+)", text)]
+             for name in ("check", "claim")}
+    return {f"{name}_median_ms": statistics.median(values) if values else None for name, values in calls.items()}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     total = 2 * (WARM_UP + sum(ROUNDS * PER_ROUND * c for c in CONCURRENCIES))  # both modes take one each
@@ -163,6 +171,7 @@ def main() -> None:
                          "median_ratio": round(with_check["median_ms"] / without["median_ms"], 3),
                          "throughput_ratio": round(with_check["per_second"] / without["per_second"], 3)})
         set_payer_check(admin, True)
+        bridge_calls = bridge_call_ms(stack)
     finally:
         stack.stop()
         for failure in FAILURES[:3]:
@@ -176,7 +185,10 @@ def main() -> None:
             ratios = (f" {row['median_ratio']:>9} {row['throughput_ratio']:>9}" if key == "with_check" else "")
             print(f"{row['concurrency']:>4} {label:>6} {r['registrations']:>5} {r['errors']:>6} {r['median_ms']:>10}"
                   f" {r['p95_ms']:>8} {r['per_second']:>7}{ratios}")
+    print(f"as Keycloak timed its calls to the bridge: verify median {bridge_calls['check_median_ms']} ms, "
+          f"claim median {bridge_calls['claim_median_ms']} ms")
     (OUT / "registration.json").write_text(json.dumps(rows, indent=2))
+    (OUT / "registration-bridge-calls.json").write_text(json.dumps(bridge_calls, indent=2))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         }
         VerifyResult result;
         String correlationId = CorrelationIds.of(context.getAuthenticationSession());
+        long started = System.nanoTime();
         try {
             result = new BridgeClient(settings(context)).withCorrelationId(correlationId).verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
                     payer.billPassword(), formData.getFirst(UserModel.EMAIL), context.getConnection().getRemoteAddr(),
@@ -78,8 +79,8 @@ final class PayerCheckFormAction extends RegistrationFormAction {
             context.validationError(formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE)));
             return;
         }
-        LOG.infof("payer check manager=%s verified=%s correlation_id=%s", payer.managerId(), result.verified(),
-                correlationId);
+        LOG.infof("payer check manager=%s verified=%s bridge_ms=%d correlation_id=%s", payer.managerId(),
+                result.verified(), (System.nanoTime() - started) / 1_000_000, correlationId);
         if (!result.verified()) {
             context.error(Errors.INVALID_REGISTRATION);
             context.validationError(formData, result.errors().stream()
@@ -103,6 +104,7 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         UserLinks.add(user, verified.attributes());
         ClaimResult claim;
         String correlationId = CorrelationIds.of(context.getAuthenticationSession());
+        long started = System.nanoTime();
         try {
             claim = new BridgeClient(settings(context)).withCorrelationId(correlationId).claim(verified.ticket(), user.getId());
         } catch (BridgeUnavailableException e) {
@@ -110,7 +112,8 @@ final class PayerCheckFormAction extends RegistrationFormAction {
                     e.getMessage(), correlationId);
             throw failClosed(context, Response.Status.SERVICE_UNAVAILABLE, Messages.PAYER_CHECK_UNAVAILABLE);
         }
-        LOG.infof("payer claim user=%s result=%s correlation_id=%s", user.getId(), claim, correlationId);
+        LOG.infof("payer claim user=%s result=%s bridge_ms=%d correlation_id=%s", user.getId(), claim,
+                (System.nanoTime() - started) / 1_000_000, correlationId);
         if (claim == ClaimResult.CLAIMED_BY_OTHER) {
             LOG.infof("payer was claimed by another account meanwhile; registration of %s rolled back", user.getEmail());
             throw failClosed(context, Response.Status.CONFLICT, Messages.PAYER_CLAIMED_MEANWHILE);
