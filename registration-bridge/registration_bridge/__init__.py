@@ -8,8 +8,10 @@ from flask import Flask, g
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .access_tokens import AccessTokenVerifier
 from .bill_passwords import BillPasswordHasher
 from .db import create_schema, make_engine, make_session_factory
+from .realm_keys import RealmKeys
 from .settings import Settings
 from .tickets import TicketIssuer
 
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["bridge.hasher"] = BillPasswordHasher(settings.bill_password_key)
     # Tickets are signed with a key Keycloak never sees, so only the bridge can mint them.
     app.extensions["bridge.tickets"] = TicketIssuer(settings.bill_password_key, settings.ticket_ttl_seconds)
+    app.extensions["bridge.token_verifier"] = make_token_verifier(settings)
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:
@@ -54,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.content_type = "application/json"
         return response
 
-    from .api import claims, health, inquiries, managers, openapi, registrations
+    from .api import claims, health, inquiries, managers, openapi, payer_admin, registrations
 
     app.register_blueprint(health.bp)
     app.register_blueprint(managers.bp)
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inquiries.bp)
     app.register_blueprint(claims.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(payer_admin.bp)
 
     bridge_log = logging.getLogger("registration_bridge")
     bridge_log.setLevel(logging.INFO)
@@ -71,3 +75,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         bridge_log.addHandler(handler)
     return app
+
+
+def make_token_verifier(settings: Settings) -> AccessTokenVerifier:
+    """Checks the admin API's access tokens against the realm's published keys."""
+    keys = RealmKeys.from_url(settings.realm_jwks_url, timeout=settings.jwks_timeout_seconds,
+                              max_age=settings.jwks_max_age_seconds, min_refetch=settings.jwks_min_refetch_seconds)
+    return AccessTokenVerifier(keys.key_for, issuer=settings.realm_issuer, audience=settings.admin_api_audience,
+                               leeway=settings.token_leeway_seconds)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from .access_tokens import AccessTokenVerifier
 from .guessing import GuessingGuard
 from .payer_registry import PayerRegistry
 from .settings import Settings
@@ -38,3 +39,7 @@ def _keycloak_user_exists(user_id: str) -> bool:
 
 def tickets() -> TicketIssuer:
     return current_app.extensions["bridge.tickets"]
+
+
+def token_verifier() -> AccessTokenVerifier:
+    return current_app.extensions["bridge.token_verifier"]
