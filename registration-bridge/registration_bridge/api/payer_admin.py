@@ -61,7 +61,7 @@ def list_claims(manager_id: str):
         return jsonify(error="unknown_manager"), 404
     limit = _limit()
     after = request.args.get("after")
-    if after is not None and (len(after) > 64 or not after.isprintable()):
+    if after is not None and (len(after) > 64 or any(ord(ch) < 32 or ord(ch) == 127 for ch in after)):
         raise BadRequestBody(["after must be a payer code"])
     rows = registry().claims_page(manager_id, after=after, limit=limit + 1)
     more = len(rows) > limit
@@ -76,6 +76,8 @@ def list_claims(manager_id: str):
 def list_audit(manager_id: str):
     """The manager's audit log, newest first: `?limit=` and `?before=<id of the last entry seen>`."""
     require_rights_for(manager_id)
+    if registry().manager(manager_id) is None:
+        return jsonify(error="unknown_manager"), 404
     limit = _limit()
     before = _whole_number("before")
     entries = AuditLog(db_session()).entries(manager_id, limit=limit + 1, before_id=before)
