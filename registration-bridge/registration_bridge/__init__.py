@@ -8,10 +8,8 @@ from flask import Flask, g
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .access_tokens import AccessTokenVerifier
 from .bill_passwords import BillPasswordHasher
 from .db import create_schema, make_engine, make_session_factory
-from .realm_keys import RealmKeys
 from .settings import Settings
 from .tickets import TicketIssuer
 
@@ -36,7 +34,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["bridge.hasher"] = BillPasswordHasher(settings.bill_password_key)
     # Tickets are signed with a key Keycloak never sees, so only the bridge can mint them.
     app.extensions["bridge.tickets"] = TicketIssuer(settings.bill_password_key, settings.ticket_ttl_seconds)
-    app.extensions["bridge.token_verifier"] = make_token_verifier(settings)
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:
@@ -75,11 +72,3 @@ def create_app(settings: Settings | None = None) -> Flask:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         bridge_log.addHandler(handler)
     return app
-
-
-def make_token_verifier(settings: Settings) -> AccessTokenVerifier:
-    """Checks the admin API's access tokens against the realm's published keys."""
-    keys = RealmKeys.from_url(settings.realm_jwks_url, timeout=settings.jwks_timeout_seconds,
-                              max_age=settings.jwks_max_age_seconds, min_refetch=settings.jwks_min_refetch_seconds)
-    return AccessTokenVerifier(keys.key_for, issuer=settings.realm_issuer, audience=settings.admin_api_audience,
-                               leeway=settings.token_leeway_seconds)

@@ -14,13 +14,13 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
 from joserfc.jwk import Key
 
+from .token_errors import InvalidToken
+
+__all__ = ["ALLOWED_ALGORITHMS", "AccessTokenVerifier", "InvalidToken"]
+
 # asymmetric only: never `none`, never HS* (whose "secret" would be the public key anyone can fetch)
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 MAX_TOKEN_LENGTH = 16 * 1024
-
-
-class InvalidToken(Exception):
-    """The token is not one we accept; the message says why (for logs and error_description, no secrets)."""
 
 
 class AccessTokenVerifier:

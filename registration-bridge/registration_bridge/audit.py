@@ -25,9 +25,6 @@ class Actor:
     via: str  # "api" or "cli"
     subject: str | None = None
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.via})"
-
 
 def import_details(report: ImportReport, source: str | None = None) -> dict[str, Any]:
     details: dict[str, Any] = {"rows": report.rows, "inserted": report.inserted, "updated": report.updated,

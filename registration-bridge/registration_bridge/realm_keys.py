@@ -16,11 +16,10 @@ import requests
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
+from .token_errors import KeysUnavailable
+
+__all__ = ["KeysUnavailable", "RealmKeys", "fetch_jwks"]
 log = logging.getLogger(__name__)
-
-
-class KeysUnavailable(Exception):
-    """The realm's keys could not be fetched (Keycloak down, slow, or answering nonsense)."""
 
 
 def fetch_jwks(url: str, timeout: float) -> KeySet:

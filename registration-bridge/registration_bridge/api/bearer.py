@@ -5,10 +5,9 @@ import logging
 
 from flask import Blueprint, g, jsonify, request
 
-from ..access_tokens import InvalidToken
 from ..admin_access import AdminPrincipal
 from ..context import token_verifier
-from ..realm_keys import KeysUnavailable
+from ..token_errors import InvalidToken, KeysUnavailable
 from .validation import BadRequestBody
 
 log = logging.getLogger(__name__)

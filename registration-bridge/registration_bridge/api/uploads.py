@@ -24,7 +24,11 @@ def csv_upload(request: Request) -> tuple[BinaryIO, str | None]:
         return upload.stream, upload.filename
     if request.mimetype in CSV_TYPES:
         spooled = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_UP_TO)
-        shutil.copyfileobj(request.stream, spooled, 1 << 16)  # request.stream enforces max_content_length
+        try:
+            shutil.copyfileobj(request.stream, spooled, 1 << 16)  # request.stream enforces max_content_length (413)
+        except BaseException:
+            spooled.close()
+            raise
         spooled.seek(0)
         return spooled, None  # type: ignore[return-value]
     raise UnsupportedMediaType("send the list as text/csv, or as multipart/form-data with a file field 'file'")
