@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.content_type = "application/json"
         return response
 
-    from .api import claims, health, inquiries, managers, openapi, registrations
+    from .api import claims, health, inquiries, managers, openapi, payer_admin, registrations
 
     app.register_blueprint(health.bp)
     app.register_blueprint(managers.bp)
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(inquiries.bp)
     app.register_blueprint(claims.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(payer_admin.bp)
 
     logs.install_correlation(app)
     metrics.install(app)

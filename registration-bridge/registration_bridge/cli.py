@@ -10,7 +10,7 @@ from typing import Iterator
 
 import click
 
-from .csv_import import CsvImportError, PayerImport
+from .csv_import import CsvImportError
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
@@ -61,18 +61,26 @@ def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
     click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{contact_email.strip()}>" if contact_email else ""))
 
 
+def _operator() -> str:
+    return os.environ.get("USER", "operator")
+
+
 @main.command("import-payers")
 @click.option("--manager", "manager_id", required=True, help="The manager whose payers the file lists.")
+@click.option("--by", "imported_by", default=_operator, show_default="$USER", help="Who imports (for the audit log).")
 @click.argument("csv_file", type=click.File("rb"))
-def import_payers(manager_id: str, csv_file) -> None:
+def import_payers(manager_id: str, imported_by: str, csv_file) -> None:
     """Import or update a manager's payers from CSV (payer_code,bill_password[,holder_name,address,unit])."""
-    from .context import db_session
     from flask import current_app
 
+    from . import admin_actions
+    from .audit import Actor
+    from .context import db_session
+
     with _registry():
-        importer = PayerImport(db_session(), current_app.extensions["bridge.hasher"])
         try:
-            report = importer.run(manager_id, csv_file)
+            report = admin_actions.import_payers(db_session(), current_app.extensions["bridge.hasher"], manager_id,
+                                                 csv_file, Actor(imported_by, via="cli"), source=csv_file.name)
         except CsvImportError as exc:
             click.echo(f"{csv_file.name}: nothing imported, the file has errors:", err=True)
             for error in exc.errors:
@@ -102,19 +110,46 @@ def claims(manager_id: str | None, as_json: bool) -> None:
 
 @main.command("unlock")
 @click.option("--manager", "manager_id", required=True, help="The payer's manager.")
-@click.option("--by", "unlocked_by", default=lambda: os.environ.get("USER", "operator"), show_default="$USER",
-              help="Who lifts the lock (kept with it).")
+@click.option("--by", "unlocked_by", default=_operator, show_default="$USER",
+              help="Who lifts the lock (kept with it and in the audit log).")
 @click.argument("payer_code")
 def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
     """Lift the guessing lock of a payer code (earlier failures stop counting)."""
+    from . import admin_actions
+    from .audit import Actor
     from .bill_passwords import normalize_payer_code
     from .context import db_session, settings
     from .guessing import GuessingGuard
 
     code = normalize_payer_code(payer_code)
     with _registry():
-        GuessingGuard(db_session(), settings()).unlock(manager_id, code, unlocked_by)
+        admin_actions.unlock_payer(db_session(), GuessingGuard(db_session(), settings()), manager_id, code,
+                                   Actor(unlocked_by, via="cli"))
     click.echo(f"unlocked {manager_id}:{code} (by {unlocked_by})")
+
+
+@main.command("audit")
+@click.option("--manager", "manager_id", help="Only this manager's entries.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def audit(manager_id: str | None, limit: int, as_json: bool) -> None:
+    """Show the audit log: payer imports and unlocks, who did them and the row counts."""
+    from .audit import AuditLog
+    from .context import db_session
+
+    with _registry():
+        entries = AuditLog(db_session()).entries(manager_id, limit=limit)
+    rows = [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "actor_subject": e.actor_subject,
+             "via": e.via, "action": e.action, "manager_id": e.manager_id, "details": e.details} for e in entries]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no audit entries")
+        return
+    for row in rows:
+        details = " ".join(f"{k}={v}" for k, v in row["details"].items())
+        click.echo(f"{row['at']}  {row['action']:<22} {row['manager_id'] or '-':<16} {row['actor']} ({row['via']})  {details}")
 
 
 GRACE_HELP = "Leave claims younger than this alone: their registration may still be committing."

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
@@ -10,6 +11,9 @@ from .guessing import GuessingGuard
 from .payer_registry import PayerRegistry
 from .settings import Settings
 from .tickets import TicketIssuer
+
+if TYPE_CHECKING:
+    from .access_tokens import AccessTokenVerifier
 
 
 def settings() -> Settings:
@@ -38,3 +42,18 @@ def _keycloak_user_exists(user_id: str) -> bool:
 
 def tickets() -> TicketIssuer:
     return current_app.extensions["bridge.tickets"]
+
+
+def token_verifier() -> "AccessTokenVerifier":
+    """The admin API's token checker, made at its first use (so workers that never see a token start faster)."""
+    extensions = current_app.extensions
+    if "bridge.token_verifier" not in extensions:
+        from .access_tokens import AccessTokenVerifier
+        from .realm_keys import RealmKeys
+
+        s = settings()
+        keys = RealmKeys.from_url(s.realm_jwks_url, timeout=s.jwks_timeout_seconds, max_age=s.jwks_max_age_seconds,
+                                  min_refetch=s.jwks_min_refetch_seconds)
+        extensions["bridge.token_verifier"] = AccessTokenVerifier(
+            keys.key_for, issuer=s.realm_issuer, audience=s.admin_api_audience, leeway=s.token_leeway_seconds)
+    return extensions["bridge.token_verifier"]

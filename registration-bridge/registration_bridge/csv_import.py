@@ -13,7 +13,7 @@ import io
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -118,7 +118,9 @@ class PayerImport:
         self._session = session
         self._hasher = hasher
 
-    def run(self, manager_id: str, stream: BinaryIO) -> ImportReport:
+    def run(self, manager_id: str, stream: BinaryIO,
+            before_commit: Callable[[ImportReport], None] | None = None) -> ImportReport:
+        """Import the file; `before_commit` (e.g. the audit entry) runs inside the import's transaction."""
         if self._session.get(Manager, manager_id) is None:
             raise CsvImportError([RowError(0, f"unknown manager {manager_id!r}; add it first with add-manager")])
         encoding = detect_encoding(stream)
@@ -145,6 +147,8 @@ class PayerImport:
                 raise CsvImportError(errors.items)
             if report.rows == 0:
                 raise CsvImportError([RowError(2, "the file has no payers")])
+            if before_commit is not None:
+                before_commit(report)
             self._session.commit()
         except BaseException:
             self._session.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -108,3 +108,19 @@ class SeenSignature(Base):
 
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """Who changed a manager's payer data, when, through what, and how much. Never a bill password."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # who: the token's preferred_username (API) or --by / the OS user (CLI); the token's subject when known
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_subject: Mapped[str | None] = mapped_column(String(64))
+    via: Mapped[str] = mapped_column(String(16))  # "api" or "cli"
+    action: Mapped[str] = mapped_column(String(32))  # import_payers, import_payers_rejected, unlock
+    manager_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # row counts, payer code of an unlock, …

@@ -182,6 +182,16 @@ class PayerRegistry:
                          claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
                 for claim, payer in self._session.execute(query)]
 
+    def claims_page(self, manager_id: str, after: str | None, limit: int) -> list[ClaimRow]:
+        """Up to `limit` claims of one manager by payer code, those after the payer code `after` (keyset paging)."""
+        query = (select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
+                 .where(Payer.manager_id == manager_id).order_by(Payer.payer_code).limit(limit))
+        if after is not None:
+            query = query.where(Payer.payer_code > after)
+        return [ClaimRow(payer.manager_id, payer.payer_code, claim.keycloak_user_id,
+                         claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
+                for claim, payer in self._session.execute(query)]
+
     def sync_user_claims(self, keycloak_user_id: str, payer_accounts: list[str]) -> list[str]:
         """Release the user's claims on payer accounts they no longer have; returns the released accounts."""
         keep = set(payer_accounts)

@@ -55,6 +55,18 @@ class Settings:
     keycloak_realm: str = "esoseska"
     keycloak_client_id: str = "registration-bridge"
     keycloak_client_secret: str = DEV_KEYCLOAK_CLIENT_SECRET
+    # admin API (payer lists): Keycloak access tokens, checked against the realm's published keys
+    # the issuer in tokens is Keycloak's public URL, which may differ from keycloak_url (empty: the same)
+    keycloak_public_url: str = ""
+    admin_api_audience: str = "payer-admin-api"
+    token_leeway_seconds: int = 30
+    jwks_timeout_seconds: int = 3
+    # keys older than this are fetched again (a key removed in Keycloak stops working within this time)
+    jwks_max_age_seconds: int = 300
+    # an unknown key id fetches the keys again at most this often (random key ids must not hammer Keycloak)
+    jwks_min_refetch_seconds: int = 10
+    # payer list uploads only; every other route keeps max_request_bytes
+    max_upload_bytes: int = 200 * 1024 * 1024
 
     # environment variable of each field
     ENV_NAMES = {
@@ -84,6 +96,13 @@ class Settings:
         "keycloak_realm": "KEYCLOAK_REALM",
         "keycloak_client_id": "BRIDGE_KEYCLOAK_CLIENT_ID",
         "keycloak_client_secret": "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+        "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",
+        "admin_api_audience": "BRIDGE_ADMIN_API_AUDIENCE",
+        "token_leeway_seconds": "BRIDGE_TOKEN_LEEWAY_SECONDS",
+        "jwks_timeout_seconds": "BRIDGE_JWKS_TIMEOUT_SECONDS",
+        "jwks_max_age_seconds": "BRIDGE_JWKS_MAX_AGE_SECONDS",
+        "jwks_min_refetch_seconds": "BRIDGE_JWKS_MIN_REFETCH_SECONDS",
+        "max_upload_bytes": "BRIDGE_MAX_UPLOAD_BYTES",
     }
 
     @classmethod
@@ -105,6 +124,16 @@ class Settings:
         settings = cls(**values)  # type: ignore[arg-type]
         settings.check()
         return settings
+
+    @property
+    def realm_issuer(self) -> str:
+        """The `iss` of the realm's tokens: Keycloak's public URL (as browsers and scripts reach it) + realm."""
+        return f"{(self.keycloak_public_url or self.keycloak_url).rstrip('/')}/realms/{self.keycloak_realm}"
+
+    @property
+    def realm_jwks_url(self) -> str:
+        """Where the bridge fetches the realm's public keys: through keycloak_url (its own way to Keycloak)."""
+        return f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}/protocol/openid-connect/certs"
 
     @property
     def callback_secrets(self) -> tuple[str, ...]:

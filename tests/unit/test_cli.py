@@ -313,3 +313,61 @@ def test_init_db_creates_the_tables(run, tmp_path):
     result = run("init-db")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cli.sqlite3").exists()
+
+
+# --- audit log ----------------------------------------------------------------------------------
+
+def _audit(db):
+    from sqlalchemy import select
+
+    from registration_bridge.models import AuditEntry
+
+    with db.extensions["bridge.sessions"]() as s:
+        return [(e.actor, e.via, e.action, e.manager_id, e.details)
+                for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_import_payers_writes_an_audit_entry_with_who_and_the_counts(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    path = csv_file(SEED_CSV)
+    assert run("import-payers", "--manager", MANAGER_ID, "--by", "mojca", path).exit_code == 0
+    assert run("import-payers", "--manager", MANAGER_ID, path, env={"USER": "janez"}).exit_code == 0
+    assert _audit(db) == [
+        ("mojca", "cli", "import_payers", MANAGER_ID,
+         {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "encoding": "utf-8", "source": path}),
+        ("janez", "cli", "import_payers", MANAGER_ID,
+         {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2, "encoding": "utf-8", "source": path}),
+    ]
+
+
+def test_a_rejected_import_is_audited_without_its_content(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    path = csv_file(b"payer_code,bill_password\n100300,Skrito-Geslo-77\n100301,\n")
+    assert run("import-payers", "--manager", MANAGER_ID, "--by", "mojca", path).exit_code == 1
+    assert _audit(db) == [("mojca", "cli", "import_payers_rejected", MANAGER_ID, {"problems": 1, "source": path})]
+    assert count(db, Payer) == 0
+
+
+def test_unlock_writes_an_audit_entry(run, db):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    assert run("unlock", "--manager", MANAGER_ID, "--by", "uprava", "1002 00").exit_code == 0
+    assert _audit(db) == [("uprava", "cli", "unlock", MANAGER_ID, {"payer_code": "100200"})]
+
+
+def test_the_audit_command_lists_entries_newest_first_per_manager(run, db, csv_file):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    add_manager(db, "domovanje", "Domovanje d.o.o.")
+    run("import-payers", "--manager", MANAGER_ID, "--by", "mojca", csv_file(SEED_CSV))
+    run("import-payers", "--manager", "domovanje", "--by", "janez", csv_file(SEED_CSV))
+    run("unlock", "--manager", MANAGER_ID, "--by", "uprava", "100200")
+
+    table = run("audit", "--manager", MANAGER_ID)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert len(lines) == 2
+    assert "unlock" in lines[0] and "uprava (cli)" in lines[0] and "payer_code=100200" in lines[0]
+    assert "import_payers" in lines[1] and "mojca (cli)" in lines[1] and "inserted=2" in lines[1]
+
+    as_json = json.loads(run("audit", "--json", "--limit", "1").stdout)
+    assert [(e["action"], e["actor"]) for e in as_json] == [("unlock", "uprava")]
+    assert run("audit", "--manager", "nobody").stdout.strip() == "no audit entries"

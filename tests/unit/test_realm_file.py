@@ -39,3 +39,33 @@ def test_the_realm_file_has_no_key_material():
     text = REALM_FILE.read_text(encoding="utf-8")
     assert "privateKey" not in text and "BEGIN PRIVATE KEY" not in text
     assert "org.keycloak.keys.KeyProvider" not in text
+
+
+def test_the_admin_api_layout_of_the_realm_matches_what_the_bridge_checks():
+    import csv
+
+    from devstack.layout import DEMO_DIR
+    from registration_bridge.admin_access import MANAGER_STAFF_GROUP, PLATFORM_ADMIN_ROLE
+    from registration_bridge.settings import Settings
+
+    realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
+    assert PLATFORM_ADMIN_ROLE in [role["name"] for role in realm["roles"]["realm"]]
+    groups = {group["name"]: group for group in realm["groups"]}
+    assert groups["platform-admins"]["realmRoles"] == [PLATFORM_ADMIN_ROLE]
+    staff_groups = [sub["path"] for sub in groups["manager-staff"]["subGroups"]]
+    with open(DEMO_DIR / "managers.csv", encoding="utf-8", newline="") as managers:
+        demo_managers = [row["id"] for row in csv.DictReader(managers)]
+    assert staff_groups == [f"{MANAGER_STAFF_GROUP}{manager_id}" for manager_id in demo_managers]
+
+    [scope] = [s for s in realm["clientScopes"] if s["name"] == "payer-admin-api"]
+    mappers = {m["protocolMapper"]: m["config"] for m in scope["protocolMappers"]}
+    assert mappers["oidc-audience-mapper"]["included.client.audience"] == Settings().admin_api_audience
+    assert mappers["oidc-group-membership-mapper"]["full.path"] == "true"
+    assert mappers["oidc-group-membership-mapper"]["claim.name"] == "groups"
+    clients = {client["clientId"]: client for client in realm["clients"]}
+    assert clients["payer-admin-cli"]["defaultClientScopes"].count("payer-admin-api") == 1
+    assert clients["payer-admin-cli"]["secret"].startswith("${PAYER_ADMIN_CLI_SECRET:")
+    # only the staff scripts' client gets the audience: a resident's portal token must not work on the admin API
+    assert [cid for cid, c in clients.items() if "payer-admin-api" in c.get("defaultClientScopes", [])
+            + c.get("optionalClientScopes", [])] == ["payer-admin-cli"]
+    assert "payer-admin-api" not in realm["defaultDefaultClientScopes"] + realm["defaultOptionalClientScopes"]

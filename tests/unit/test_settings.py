@@ -80,3 +80,21 @@ def test_every_setting_has_its_environment_variable():
     from dataclasses import fields
 
     assert {f.name for f in fields(Settings)} == set(Settings.ENV_NAMES)
+
+
+def test_admin_api_tokens_are_issued_by_the_public_url_and_keys_fetched_through_the_internal_one():
+    settings = Settings.from_env({"KEYCLOAK_URL": "http://keycloak:8080/", "KEYCLOAK_PUBLIC_URL": "https://login.example.si",
+                                  "KEYCLOAK_REALM": "esoseska"})
+    assert settings.realm_issuer == "https://login.example.si/realms/esoseska"
+    assert settings.realm_jwks_url == "http://keycloak:8080/realms/esoseska/protocol/openid-connect/certs"
+
+
+def test_without_a_public_url_the_issuer_is_the_keycloak_url():
+    assert Settings.from_env({"KEYCLOAK_URL": "http://localhost:8080"}).realm_issuer == \
+        "http://localhost:8080/realms/esoseska"
+
+
+def test_uploads_have_their_own_size_limit():
+    settings = Settings.from_env({"BRIDGE_MAX_UPLOAD_BYTES": "1048576"})
+    assert (settings.max_upload_bytes, settings.max_request_bytes) == (1048576, 16 * 1024)
+    assert Settings().max_upload_bytes == 200 * 1024 * 1024

@@ -23,10 +23,29 @@ ERROR = _object({"error": {"type": "string"}, "problems": {"type": "array", "ite
 FIELD_ERRORS = _object({"ok": {"const": False}, "errors": {"type": "array", "items": _object(
     {"field": {"type": "string"}, "code": {"type": "string"}}, ["field", "code"])}}, ["ok", "errors"])
 SIGNED = [{"callbackSignature": []}]
+ADMIN = [{"adminToken": []}]
+MANAGER_ID = {"name": "manager_id", "in": "path", "required": True, "example": "staninvest",
+              "schema": {"type": "string", "maxLength": 64}}
+PAGE_LIMIT = {"name": "limit", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}
+CSV_EXAMPLE = "payer_code,bill_password,holder_name\n100300,Primer-Gesla1,Ana Novak\n"
 
 
 def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
+
+
+def _admin_responses(ok: dict) -> dict:
+    return {**ok,
+            "400": {"description": "malformed request, or a CSV with problems (all listed with line numbers)",
+                    **_json(ERROR)},
+            "401": {"description": "no access token, or one that is not valid for this API (see WWW-Authenticate)",
+                    **_json(ERROR)},
+            "403": {"description": "the token's user is not staff of this manager (nor a platform admin)",
+                    **_json(ERROR)},
+            "404": {"description": "no such manager", **_json(ERROR)},
+            "503": {"description": "Keycloak's keys (or the database) can not be reached: nothing was checked",
+                    **_json(ERROR)}}
 
 
 def _responses(ok: dict, *, signed: bool = True) -> dict:
@@ -42,7 +61,12 @@ SPEC = {
     "info": {"title": "eSoseska registration bridge", "version": "1"},
     "components": {"securitySchemes": {"callbackSignature": {
         "type": "apiKey", "in": "header", "name": "X-Signature",
-        "description": "t=<unix seconds>,v1=<hex HMAC-SHA256(callback secret, \"<t>.<raw body>\")>"}}},
+        "description": "t=<unix seconds>,v1=<hex HMAC-SHA256(callback secret, \"<t>.<raw body>\")>"},
+        "adminToken": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "A Keycloak access token of the realm with the audience payer-admin-api (client "
+                           "payer-admin-cli). Rights: realm role platform-admin (every manager) or group "
+                           "/manager-staff/<manager id> (that manager)."}}},
     "paths": {
         "/healthz": {"get": {"responses": {
             "200": {"description": "the database answers", **_json({"type": "object"})},
@@ -90,6 +114,47 @@ SPEC = {
                 "200": {"description": "errors per field", **_json(FIELD_ERRORS)},
                 "429": {"description": "too many inquiries", **_json(ERROR)},
                 "503": {"description": "mail could not be sent", **_json(ERROR)}})}},
+        "/v1/managers/{manager_id}/payers": {"post": {
+            "summary": "Import the manager's payer list (CSV; the rules of `registration-bridge import-payers`)",
+            "security": ADMIN, "parameters": [MANAGER_ID],
+            "requestBody": {"required": True, "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": _admin_responses({
+                "200": {"description": "imported, all rows", **_json(_object({
+                    "manager_id": {"type": "string"}, "rows": {"type": "integer"},
+                    "inserted": {"type": "integer"}, "updated": {"type": "integer"},
+                    "unchanged": {"type": "integer"}, "encoding": {"type": "string"}},
+                    ["manager_id", "rows", "inserted", "updated", "unchanged", "encoding"]))},
+                "413": {"description": "larger than BRIDGE_MAX_UPLOAD_BYTES", **_json(ERROR)},
+                "415": {"description": "neither text/csv nor multipart/form-data", **_json(ERROR)}})}},
+        "/v1/managers/{manager_id}/claims": {"get": {
+            "summary": "The manager's claims by payer code, a page at a time",
+            "security": ADMIN,
+            "parameters": [MANAGER_ID, PAGE_LIMIT, {"name": "after", "in": "query", "required": False,
+                                                    "description": "next_after of the previous page",
+                                                    "schema": _string(64)}],
+            "responses": _admin_responses({"200": {"description": "a page of claims", **_json(_object({
+                "manager_id": {"type": "string"},
+                "claims": {"type": "array", "items": _object({
+                    "payer_code": {"type": "string"}, "user_id": {"type": "string"},
+                    "claimed_at": {"type": "string"}}, ["payer_code", "user_id", "claimed_at"])},
+                "next_after": {"type": ["string", "null"]}}, ["manager_id", "claims", "next_after"]))}})}},
+        "/v1/managers/{manager_id}/audit": {"get": {
+            "summary": "The manager's audit log (imports, unlocks), newest first",
+            "security": ADMIN,
+            "parameters": [MANAGER_ID, PAGE_LIMIT, {"name": "before", "in": "query", "required": False,
+                                                    "description": "next_before of the previous page",
+                                                    "schema": {"type": "integer", "minimum": 0}}],
+            "responses": _admin_responses({"200": {"description": "a page of audit entries", **_json(_object({
+                "manager_id": {"type": "string"},
+                "entries": {"type": "array", "items": _object({
+                    "id": {"type": "integer"}, "at": {"type": "string"}, "actor": {"type": "string"},
+                    "actor_subject": {"type": ["string", "null"]}, "via": {"type": "string"},
+                    "action": {"type": "string"}, "details": {"type": "object"}},
+                    ["id", "at", "actor", "actor_subject", "via", "action", "details"])},
+                "next_before": {"type": ["integer", "null"]}}, ["manager_id", "entries", "next_before"]))}})}},
     },
 }
 
