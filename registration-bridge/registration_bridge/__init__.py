@@ -9,7 +9,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .bill_passwords import BillPasswordHasher
-from .db import create_schema, make_engine, make_session_factory
+from . import schema
+from .db import make_engine, make_session_factory
 from .settings import Settings
 from .tickets import TicketIssuer
 
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        schema.upgrade(engine)
     except OperationalError as exc:
         # start anyway: /healthz says 503 and callbacks answer 503 until the database is back
         logging.getLogger("registration_bridge").error("database unreachable at start: %s", exc.__class__.__name__)

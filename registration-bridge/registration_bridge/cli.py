@@ -5,16 +5,36 @@ import json
 import os
 import re
 import sys
+import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
 import click
+from sqlalchemy import Engine
 
+from . import schema
 from .csv_import import CsvImportError, PayerImport
+from .db import make_engine
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
 MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _engine(database_url: str | None = None) -> Iterator[Engine]:
+    engine = make_engine(database_url or _settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -22,10 +42,7 @@ def _registry() -> Iterator[PayerRegistry]:
     from . import create_app
     from .context import registry
 
-    try:
-        app = create_app(Settings.from_env())
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    app = create_app(_settings())
     with app.app_context():
         yield registry()
 
@@ -37,9 +54,51 @@ def main() -> None:
 
 @main.command("init-db")
 def init_db() -> None:
-    """Create the bridge's tables if they do not exist."""
-    with _registry():
-        click.echo("database ready")
+    """Create the bridge's tables, or migrate them to the newest revision (the same as `db upgrade`)."""
+    _upgrade("head")
+
+
+@main.group("db")
+def db() -> None:
+    """The database schema: the migrations in registration_bridge/migrations/ (Alembic), on DATABASE_URL."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest). The bridge also does this when it starts."""
+    _upgrade(revision)
+
+
+def _upgrade(revision: str) -> None:
+    with _engine() as engine:
+        schema.upgrade(engine, revision)
+        click.echo(f"database at revision {_described(schema.current_revision(engine))}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision."""
+    with _engine() as engine:
+        click.echo(_described(schema.current_revision(engine)))
+
+
+def _described(revision: str | None) -> str:
+    if revision is None:
+        return "none (empty database)"
+    return revision + (" (head)" if revision == schema.head_revision() else " (not the newest: run `db upgrade`)")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help='What the migration does, e.g. "audit log".')
+@click.option("--database-url", help="Compare the models with this database, migrated to head first "
+                                     "(default: a throwaway SQLite database).")
+def db_revision(message: str, database_url: str | None) -> None:
+    """Write a new migration for what changed in models.py (Alembic autogenerate); read it and adjust it."""
+    with tempfile.TemporaryDirectory(prefix="bridge-revision-") as scratch:
+        with _engine(database_url or f"sqlite:///{scratch}/head.sqlite3") as engine:
+            path = schema.new_revision(engine, message)
+    click.echo(f"wrote {path}")
 
 
 @main.command("add-manager")
