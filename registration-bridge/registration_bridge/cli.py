@@ -15,10 +15,18 @@ from sqlalchemy import Engine
 from . import schema
 from .csv_import import CsvImportError, PayerImport
 from .db import make_engine
+from .models import Manager, PayerUnlock
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
 MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _fits(value: str, column, param_hint: str) -> str:
+    """The value, if its column can keep it (PostgreSQL refuses longer values, SQLite would keep them)."""
+    if len(value) > column.type.length:
+        raise click.BadParameter(f"at most {column.type.length} characters", param_hint=param_hint)
+    return value
 
 
 def _settings() -> Settings:
@@ -111,10 +119,13 @@ def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
         raise click.BadParameter("use lower-case letters, digits and '-', e.g. staninvest", param_hint="MANAGER_ID")
     if not name.strip():
         raise click.BadParameter("the name must not be empty", param_hint="--name")
+    _fits(name.strip(), Manager.name, "--name")
     from .inquiries import EMAIL_ADDRESS
 
     if contact_email is not None and not EMAIL_ADDRESS.match(contact_email.strip()):
         raise click.BadParameter("not an e-mail address", param_hint="--contact-email")
+    if contact_email is not None:
+        _fits(contact_email.strip(), Manager.contact_email, "--contact-email")
     with _registry() as registry:
         registry.add_manager(manager_id, name.strip(), contact_email.strip() if contact_email else None)
     click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{contact_email.strip()}>" if contact_email else ""))
@@ -170,7 +181,8 @@ def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
     from .context import db_session, settings
     from .guessing import GuessingGuard
 
-    code = normalize_payer_code(payer_code)
+    code = _fits(normalize_payer_code(payer_code), PayerUnlock.payer_code, "PAYER_CODE")
+    _fits(unlocked_by, PayerUnlock.unlocked_by, "--by")
     with _registry():
         GuessingGuard(db_session(), settings()).unlock(manager_id, code, unlocked_by)
     click.echo(f"unlocked {manager_id}:{code} (by {unlocked_by})")

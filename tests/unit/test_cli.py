@@ -342,3 +342,19 @@ def tables(db_url: str) -> set[str]:
         return set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_add_manager_refuses_what_the_database_could_not_keep(run, db):
+    # PostgreSQL refuses a value longer than its column, SQLite would keep it: the CLI says so before either
+    long_name = run("add-manager", "staninvest", "--name", "S" * 201)
+    long_email = run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email",
+                     "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".si")
+    assert long_name.exit_code == 2 and "at most 200 characters" in long_name.output
+    assert long_email.exit_code == 2 and "at most 254 characters" in long_email.output
+    assert count(db, Manager) == 0
+
+
+def test_unlock_refuses_a_name_longer_than_is_kept(run, db):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    result = run("unlock", "--manager", MANAGER_ID, "--by", "u" * 201, "100200")
+    assert result.exit_code == 2 and "at most 200 characters" in result.output
