@@ -98,15 +98,24 @@ class PostgresCluster:
             return False
 
     # --- databases ------------------------------------------------------------------------
-    def create_database(self, name: str, template: str | None = None) -> str:
-        """Creates database `name` (a copy of `template` if given) and returns its SQLAlchemy URL."""
-        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    def create_database(self, name: str, template: str | None = None, owner: str | None = None) -> str:
+        """Creates database `name` (a copy of `template` if given) and returns its SQLAlchemy URL (as superuser)."""
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+                    + (f' OWNER "{owner}"' if owner else ""))
         return self.url(name)
+
+    def create_role(self, name: str) -> str:
+        """Creates a login role with a new random password, and returns the password."""
+        from psycopg import sql
+
+        password = secrets.token_urlsafe(18)
+        self._admin(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+        return password
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def _admin(self, statement: str) -> None:
+    def _admin(self, statement) -> None:
         import psycopg
 
         with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as connection:
