@@ -106,7 +106,7 @@ def db_revision(message: str, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory(prefix="bridge-revision-") as scratch:
         with _engine(database_url or f"sqlite:///{scratch}/head.sqlite3") as engine:
             path = schema.new_revision(engine, message)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path}" if path else "the models and the migrations agree: nothing written")
 
 
 @main.command("add-manager")

@@ -73,13 +73,15 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
         yield
 
 
-def new_revision(engine: Engine, message: str) -> Path:
-    """Write a migration for the difference between the models and the database at head (autogenerate)."""
+def new_revision(engine: Engine, message: str) -> Path | None:
+    """Write a migration for the difference between the models and the database at head (autogenerate);
+    None, and nothing written, when there is no difference."""
     upgrade(engine)
     with engine.connect() as connection:
-        script = command.revision(alembic_config(connection), message=message, autogenerate=True,
-                                  rev_id=_next_revision_id())
-    return Path(script.path)
+        written = command.revision(alembic_config(connection), message=message, autogenerate=True,
+                                   rev_id=_next_revision_id())
+    scripts = written if isinstance(written, list) else [written]
+    return Path(scripts[0].path) if scripts and scripts[0] is not None else None
 
 
 def _next_revision_id() -> str:
