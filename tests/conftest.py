@@ -29,8 +29,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 @pytest.fixture(scope="session")
 def postgres_cluster():
-    """A PostgreSQL cluster of this test session on a free loopback port, removed at the end."""
-    directory = Path(tempfile.mkdtemp(prefix="bridge-postgres-"))
+    """A PostgreSQL cluster of this test session on a free loopback port, removed at the end.
+
+    In memory (/dev/shm) where there is room (containers often have only 64 MB there): a test database is then
+    created in ~20 ms instead of ~150 ms on disk.
+    """
+    memory = Path("/dev/shm")
+    in_memory = memory.is_dir() and shutil.disk_usage(memory).free >= 1 << 30
+    directory = Path(tempfile.mkdtemp(prefix="bridge-postgres-", dir=memory if in_memory else None))
     cluster = PostgresCluster(directory, free_port(), log_path=VAR / "logs" / "postgres-tests.log")
     try:
         cluster.start()

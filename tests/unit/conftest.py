@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 
 import itertools
 import json
+import shutil
 import uuid
 
 import pytest
@@ -47,6 +48,16 @@ def database(request) -> str:
 
 
 @pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once; each test gets a copy (faster than running the migrations each time)."""
+    path = tmp_path_factory.mktemp("template") / "bridge.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()  # the last connection folds the WAL into the file: the file alone is the database
+    return path
+
+
+@pytest.fixture(scope="session")
 def postgres_template(postgres_cluster) -> str:
     """A database migrated to head once; each test gets a copy (CREATE DATABASE … TEMPLATE, ~0.1 s)."""
     postgres_cluster.create_database(TEMPLATE)
@@ -58,7 +69,7 @@ def postgres_template(postgres_cluster) -> str:
 
 @pytest.fixture
 def database_url(database, tmp_path, request):
-    """A fresh database of this test, migrated to head (SQLite: the app's start migrates the new file)."""
+    """A fresh database of this test, migrated to head."""
     with new_database(database, request, tmp_path) as url:
         yield url
 
@@ -74,7 +85,10 @@ def empty_database_url(database, tmp_path, request):
 def new_database(kind: str, request, directory: Path, migrated: bool = True) -> Iterator[str]:
     """The URL of a new database of `kind`; a PostgreSQL one is a copy of the migrated template, dropped after."""
     if kind == "sqlite":
-        yield f"sqlite:///{directory}/{'bridge' if migrated else 'empty'}.sqlite3"
+        path = directory / ("bridge.sqlite3" if migrated else "empty.sqlite3")
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     cluster = request.getfixturevalue("postgres_cluster")
     template = request.getfixturevalue("postgres_template") if migrated else None
