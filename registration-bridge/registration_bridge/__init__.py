@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["bridge.settings"] = settings
 
+    _log_to_stderr_unless_configured()
     engine = make_engine(settings.database_url)
     try:
         schema.upgrade(engine)
@@ -64,11 +65,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(claims.bp)
     app.register_blueprint(openapi.bp)
 
+    return app
+
+
+def _log_to_stderr_unless_configured() -> None:
+    """Under gunicorn nothing is configured: without a handler the attempt lines (and the migration warnings of the
+    start) would be dropped."""
     bridge_log = logging.getLogger("registration_bridge")
     bridge_log.setLevel(logging.INFO)
     if not bridge_log.handlers and not logging.getLogger().handlers:
-        # under gunicorn nothing is configured: without this the attempt log lines would be dropped
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         bridge_log.addHandler(handler)
-    return app

@@ -59,7 +59,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_cluster) -> str:
-    """A database migrated to head once; each test gets a copy (CREATE DATABASE … TEMPLATE, ~0.1 s)."""
+    """A database migrated to head once; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
     postgres_cluster.create_database(TEMPLATE)
     engine = make_engine(postgres_cluster.url(TEMPLATE))
     schema.upgrade(engine)

@@ -12,7 +12,6 @@ if connection is None:
                        "(`registration-bridge db upgrade`), not the alembic command")
 
 
-
 def _nothing_to_write_when_nothing_changed(_context, _revision, directives) -> None:
     if directives and directives[0].upgrade_ops.is_empty():
         directives[:] = []
