@@ -10,6 +10,9 @@ VENV := .venv
 MVN := mvn -B -q
 # the browser tests drive Debian's Chromium (Playwright's own browser download is not reachable here)
 CHROMIUM := /usr/bin/chromium
+# the tests start throwaway PostgreSQL clusters (bridge on PostgreSQL, Keycloak in production mode) with Debian's
+# server binaries; devstack/postgres.py takes the newest /usr/lib/postgresql/<major>/bin
+POSTGRES := /usr/lib/postgresql/15/bin/postgres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `docker compose` for the tests of docker-compose.yml (`config` only: no Docker engine needed). Debian packages only
 # the old docker-compose 1.29, so the plugin is built from the Go module proxy, in the version pinned here.
@@ -26,12 +29,12 @@ setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(P
 run: setup
 	$(VENV)/bin/python -m devstack run
 
-test: setup $(CHROMIUM) $(COMPOSE_INSTALLED) test-java test-python
+test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED) test-java test-python
 
 test-java:
 	$(MVN) -f keycloak-theme/pom.xml verify
 
-test-python: setup $(CHROMIUM) $(COMPOSE_INSTALLED)
+test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
 	$(VENV)/bin/python -m pytest
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
@@ -78,6 +81,11 @@ $(KEYCLOAK_DIST)/bin/kc.sh:
 $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
 	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+# the tests start clusters of their own on free ports; the one the package may set up on port 5432 is not used
+$(POSTGRES):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql || \
+	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
 
 $(PROVIDER_JAR): $(PROVIDER_SOURCES)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -15,6 +16,14 @@ import requests
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run_as(user: str | None) -> dict:
+    """subprocess keyword arguments that start a child as system user `user` (its own group only); {} for None."""
+    if user is None:
+        return {}
+    account = pwd.getpwnam(user)
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
 
 
 class ServiceFailed(RuntimeError):
@@ -32,7 +41,8 @@ def http_ok(url: str) -> Callable[[], bool]:
 
 class Service:
     def __init__(self, name: str, argv: Sequence[str | os.PathLike], *, env: Mapping[str, str], cwd: Path,
-                 log_path: Path, ready: Callable[[], bool], ready_timeout: float) -> None:
+                 log_path: Path, ready: Callable[[], bool], ready_timeout: float, user: str | None = None,
+                 stop_signal: int = signal.SIGTERM) -> None:
         self.name = name
         self.argv = [str(a) for a in argv]
         self.env = dict(env)
@@ -40,13 +50,16 @@ class Service:
         self.log_path = log_path
         self.ready = ready
         self.ready_timeout = ready_timeout
+        self.user = user                # run as this system user (the caller must be root), None: as we are
+        self.stop_signal = stop_signal
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Service":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, cwd=self.cwd, stdout=log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                        **run_as(self.user))
         log.close()
         return self
 
@@ -71,7 +84,7 @@ class Service:
         if self.running:
             assert self.process is not None
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.killpg(self.process.pid, self.stop_signal)
             except ProcessLookupError:
                 pass
 

@@ -18,6 +18,17 @@ DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 DEV_BRIDGE_CLIENT_SECRET = "dev-only-bridge-client-secret"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
+# what `kc.sh build` fixes for production mode (start --optimized then starts without a build step): one node
+# (cache=local: no cluster discovery, which would also collide with other stacks on the same machine)
+PRODUCTION_BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=local")
+
+
+@dataclass(frozen=True)
+class KeycloakDatabase:
+    """Keycloak's own PostgreSQL database, for production mode."""
+    jdbc_url: str
+    username: str
+    password: str
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,14 @@ class StackSettings:
     bridge_client_secret: str = DEV_BRIDGE_CLIENT_SECRET
     fresh: bool = False              # start from empty data (tests) instead of keeping it (make run)
     bridge_env: dict[str, str] = field(default_factory=dict)
+    # set: Keycloak in production mode on this database (kc.sh build, then start --optimized with a fixed hostname,
+    # plain HTTP on loopback); None: start-dev with its own file database under var_dir (make run)
+    keycloak_database: KeycloakDatabase | None = None
+    bridge_database_url: str | None = None  # None: SQLite under var_dir
+
+    @property
+    def production(self) -> bool:
+        return self.keycloak_database is not None
 
     @property
     def keycloak_url(self) -> str:
@@ -47,7 +66,7 @@ class StackSettings:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.var_dir / 'bridge.sqlite3'}"
+        return self.bridge_database_url or f"sqlite:///{self.var_dir / 'bridge.sqlite3'}"
 
     @property
     def logs(self) -> Path:
@@ -92,10 +111,9 @@ class Stack:
             cwd=ROOT, log_path=s.logs / "portal.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.portal}/"), ready_timeout=30)
         self.keycloak = Service(
-            "Keycloak",
-            [s.keycloak_home / "bin" / "kc.sh", "start-dev", f"--http-port={s.ports.keycloak}",
-             f"--http-management-port={s.ports.keycloak_management}", "--import-realm", "--health-enabled=true"],
+            "Keycloak", self._keycloak_command(),
             env={
+                **self._keycloak_database_environment(),
                 "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
                 "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 # the placeholders of realm-export.json
@@ -109,6 +127,23 @@ class Stack:
             },
             cwd=ROOT, log_path=s.logs / "keycloak.log",
             ready=self._keycloak_ready, ready_timeout=240)
+
+    def _keycloak_command(self) -> list:
+        s = self.settings
+        kc, ports = s.keycloak_home / "bin" / "kc.sh", [f"--http-port={s.ports.keycloak}",
+                                                       f"--http-management-port={s.ports.keycloak_management}"]
+        if not s.production:
+            return [kc, "start-dev", *ports, "--import-realm", "--health-enabled=true"]
+        # no TLS on loopback: plain HTTP, bound to 127.0.0.1 only; every URL Keycloak makes uses this hostname
+        return [kc, "start", "--optimized", *ports, "--http-enabled=true", "--http-host=127.0.0.1",
+                f"--hostname={s.keycloak_url}", "--hostname-strict=true", "--import-realm"]
+
+    def _keycloak_database_environment(self) -> dict[str, str]:
+        db = self.settings.keycloak_database
+        if db is None:
+            return {}
+        # the environment, not the command line: the password stays out of `ps`
+        return {"KC_DB_URL": db.jdbc_url, "KC_DB_USERNAME": db.username, "KC_DB_PASSWORD": db.password}
 
     def _keycloak_ready(self) -> bool:
         p = self.settings.ports
@@ -141,6 +176,21 @@ class Stack:
         import_dir = home / "data" / "import"
         import_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REALM_FILE, import_dir / f"{REALM}.json")
+        if self.settings.production:
+            self._build_keycloak()
+
+    def _build_keycloak(self) -> None:
+        """kc.sh build: the build-time options and our provider baked in, as a production image would have them."""
+        s = self.settings
+        log_path = s.logs / "keycloak-build.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            result = subprocess.run([s.keycloak_home / "bin" / "kc.sh", "build", *PRODUCTION_BUILD_OPTIONS],
+                                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    timeout=600)
+        if result.returncode != 0:
+            tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+            raise ServiceFailed(f"kc.sh build failed ({result.returncode}); last lines of {log_path}:\n{tail}")
 
     def realm_file_changed_since_import(self) -> bool:
         """True when realm-export.json differs from the one the kept dev realm was imported from."""

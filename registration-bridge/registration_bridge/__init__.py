@@ -8,9 +8,9 @@ from flask import Flask, g
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from . import logs, metrics
+from . import logs, metrics, schema
 from .bill_passwords import BillPasswordHasher
-from .db import create_schema, make_engine, make_session_factory
+from .db import make_engine, make_session_factory
 from .settings import Settings
 from .tickets import TicketIssuer
 
@@ -19,7 +19,8 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    # under gunicorn nothing is configured: without this the attempt log lines would be dropped
+    # under gunicorn nothing is configured: without this the attempt lines (and the migration warnings of the
+    # start) would be dropped
     logs.configure(settings.log_format)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
@@ -27,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
+        schema.upgrade(engine)
     except OperationalError as exc:
         # start anyway: /healthz says 503 and callbacks answer 503 until the database is back
         logging.getLogger("registration_bridge").error("database unreachable at start: %s", exc.__class__.__name__)

@@ -5,16 +5,44 @@ import json
 import os
 import re
 import sys
+import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
 import click
+from sqlalchemy import Engine
 
+from . import schema
 from .csv_import import CsvImportError
+from .db import make_engine
+from .models import Manager, PayerUnlock
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
 MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _fits(value: str, column, param_hint: str) -> str:
+    """The value, if its column can keep it (PostgreSQL refuses longer values, SQLite would keep them)."""
+    if len(value) > column.type.length:
+        raise click.BadParameter(f"at most {column.type.length} characters", param_hint=param_hint)
+    return value
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextmanager
+def _engine(database_url: str | None = None) -> Iterator[Engine]:
+    engine = make_engine(database_url or _settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -22,10 +50,7 @@ def _registry() -> Iterator[PayerRegistry]:
     from . import create_app
     from .context import registry
 
-    try:
-        app = create_app(Settings.from_env())
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    app = create_app(_settings())
     with app.app_context():
         yield registry()
 
@@ -37,9 +62,51 @@ def main() -> None:
 
 @main.command("init-db")
 def init_db() -> None:
-    """Create the bridge's tables if they do not exist."""
-    with _registry():
-        click.echo("database ready")
+    """Create the bridge's tables, or migrate them to the newest revision (the same as `db upgrade`)."""
+    _upgrade("head")
+
+
+@main.group("db")
+def db() -> None:
+    """The database schema: the migrations in registration_bridge/migrations/ (Alembic), on DATABASE_URL."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest). The bridge also does this when it starts."""
+    _upgrade(revision)
+
+
+def _upgrade(revision: str) -> None:
+    with _engine() as engine:
+        schema.upgrade(engine, revision)
+        click.echo(f"database at revision {_described(schema.current_revision(engine))}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision."""
+    with _engine() as engine:
+        click.echo(_described(schema.current_revision(engine)))
+
+
+def _described(revision: str | None) -> str:
+    if revision is None:
+        return "none (empty database)"
+    return revision + (" (head)" if revision == schema.head_revision() else " (not the newest: run `db upgrade`)")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help='What the migration does, e.g. "audit log".')
+@click.option("--database-url", help="Compare the models with this database, migrated to head first "
+                                     "(default: a throwaway SQLite database).")
+def db_revision(message: str, database_url: str | None) -> None:
+    """Write a new migration for what changed in models.py (Alembic autogenerate); read it and adjust it."""
+    with tempfile.TemporaryDirectory(prefix="bridge-revision-") as scratch:
+        with _engine(database_url or f"sqlite:///{scratch}/head.sqlite3") as engine:
+            path = schema.new_revision(engine, message)
+    click.echo(f"wrote {path}" if path else "the models and the migrations agree: nothing written")
 
 
 @main.command("add-manager")
@@ -52,10 +119,13 @@ def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
         raise click.BadParameter("use lower-case letters, digits and '-', e.g. staninvest", param_hint="MANAGER_ID")
     if not name.strip():
         raise click.BadParameter("the name must not be empty", param_hint="--name")
+    _fits(name.strip(), Manager.name, "--name")
     from .inquiries import EMAIL_ADDRESS
 
     if contact_email is not None and not EMAIL_ADDRESS.match(contact_email.strip()):
         raise click.BadParameter("not an e-mail address", param_hint="--contact-email")
+    if contact_email is not None:
+        _fits(contact_email.strip(), Manager.contact_email, "--contact-email")
     with _registry() as registry:
         registry.add_manager(manager_id, name.strip(), contact_email.strip() if contact_email else None)
     click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{contact_email.strip()}>" if contact_email else ""))
@@ -121,7 +191,8 @@ def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
     from .context import db_session, settings
     from .guessing import GuessingGuard
 
-    code = normalize_payer_code(payer_code)
+    code = _fits(normalize_payer_code(payer_code), PayerUnlock.payer_code, "PAYER_CODE")
+    _fits(unlocked_by, PayerUnlock.unlocked_by, "--by")
     with _registry():
         admin_actions.unlock_payer(db_session(), GuessingGuard(db_session(), settings()), manager_id, code,
                                    Actor(unlocked_by, via="cli"))

@@ -1,4 +1,5 @@
-"""Engine and sessions for the payer registry (SQLite by default, PostgreSQL through DATABASE_URL)."""
+"""Engine and sessions for the payer registry (SQLite by default, PostgreSQL through DATABASE_URL).
+The tables come from the migrations: see schema.py."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
 
 
 def make_engine(database_url: str) -> Engine:
@@ -28,10 +28,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints, not every commit
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
-
-
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

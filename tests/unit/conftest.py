@@ -1,14 +1,20 @@
-"""Fixtures of the bridge's unit tests: an app on a throw-away SQLite file, a signed-call helper, seeded payers."""
+"""Fixtures of the bridge's unit tests: an app on a throw-away database (each test once on SQLite, once on
+PostgreSQL), a signed-call helper, seeded payers."""
 from __future__ import annotations
 
-from typing import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
 
+import itertools
 import json
+import shutil
 import uuid
 
 import pytest
 
-from registration_bridge import create_app
+from registration_bridge import create_app, schema
+from registration_bridge.db import make_engine
 from registration_bridge.settings import Settings
 from registration_bridge.signing import HEADER, sign
 
@@ -23,9 +29,79 @@ def _no_bridge_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+DATABASES = ("sqlite", "postgresql")
+TEMPLATE = "bridge_template"
+_database_numbers = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that uses a database runs on each of DATABASES, unless marked sqlite_only (with its reason)."""
+    if "database" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("database", ["sqlite"] if sqlite_only else DATABASES, indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path)
+def database(request) -> str:
+    """The kind of database of this test run: "sqlite" or "postgresql"."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file migrated to head once; each test gets a copy (faster than running the migrations each time)."""
+    path = tmp_path_factory.mktemp("template") / "bridge.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    engine.dispose()  # the last connection folds the WAL into the file: the file alone is the database
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_cluster) -> str:
+    """A database migrated to head once; each test gets a copy (CREATE DATABASE … TEMPLATE)."""
+    postgres_cluster.create_database(TEMPLATE)
+    engine = make_engine(postgres_cluster.url(TEMPLATE))
+    schema.upgrade(engine)
+    engine.dispose()  # a template must have no connections while it is copied
+    return TEMPLATE
+
+
+@pytest.fixture
+def database_url(database, tmp_path, request):
+    """A fresh database of this test, migrated to head."""
+    with new_database(database, request, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(database, tmp_path, request):
+    """A fresh database of this test without any table."""
+    with new_database(database, request, tmp_path, migrated=False) as url:
+        yield url
+
+
+@contextmanager
+def new_database(kind: str, request, directory: Path, migrated: bool = True) -> Iterator[str]:
+    """The URL of a new database of `kind`; a PostgreSQL one is a copy of the migrated template, dropped after."""
+    if kind == "sqlite":
+        path = directory / ("bridge.sqlite3" if migrated else "empty.sqlite3")
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    template = request.getfixturevalue("postgres_template") if migrated else None
+    name = f"bridge_test_{next(_database_numbers)}"
+    try:
+        yield cluster.create_database(name, template=template)
+    finally:
+        cluster.drop_database(name)
+
+
+@pytest.fixture
+def settings(database_url):
+    return make_settings(database_url)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -32,9 +31,8 @@ CLAIMS = "/v1/registrations/claims"
 NOT_VERIFIED_ANSWER = {"ok": False, "errors": [{"field": "bill_password", "code": "payer_not_verified"}]}
 
 
-def make_settings(tmp_path: Path, **overrides) -> Settings:
-    values = dict(database_url=f"sqlite:///{tmp_path}/bridge.sqlite3", callback_secret=CALLBACK_SECRET,
-                  bill_password_key=BILL_PASSWORD_KEY)
+def make_settings(database_url: str, **overrides) -> Settings:
+    values = dict(database_url=database_url, callback_secret=CALLBACK_SECRET, bill_password_key=BILL_PASSWORD_KEY)
     values.update(overrides)
     return Settings(**values)
 

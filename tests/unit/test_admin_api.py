@@ -34,10 +34,10 @@ def payers_url(manager_id: str = MANAGER_ID) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path):
+def settings(database_url):
     # the bridge reaches Keycloak internally; tokens carry its public URL; unknown key ids refetch at once here
     # (the refetch interval has its own tests below)
-    return make_settings(tmp_path, keycloak_url=KEYCLOAK_INTERNAL, keycloak_public_url=KEYCLOAK_PUBLIC,
+    return make_settings(database_url, keycloak_url=KEYCLOAK_INTERNAL, keycloak_public_url=KEYCLOAK_PUBLIC,
                          jwks_min_refetch_seconds=0)
 
 
@@ -130,10 +130,10 @@ def test_other_media_types_are_415(managers, client, staff):
     assert count(managers, Payer) == 2
 
 
-def test_a_list_larger_than_the_callback_limit_is_accepted_up_to_the_upload_limit(tmp_path, keycloak, realm_key):
+def test_a_list_larger_than_the_callback_limit_is_accepted_up_to_the_upload_limit(database_url, keycloak, realm_key):
     from registration_bridge import create_app
 
-    app = create_app(make_settings(tmp_path, keycloak_url=KEYCLOAK_INTERNAL, keycloak_public_url=KEYCLOAK_PUBLIC,
+    app = create_app(make_settings(database_url, keycloak_url=KEYCLOAK_INTERNAL, keycloak_public_url=KEYCLOAK_PUBLIC,
                                    max_upload_bytes=200_000))
     add_manager(app, MANAGER_ID, "Staninvest d.o.o.")
     rows = "".join(f"{500000 + i},Geslo-{i:06d},Imetnik {i}\n" for i in range(3000))
@@ -421,3 +421,10 @@ def test_uploads_are_counted_in_the_metrics(managers, client, staff):
     assert counted("bridge_payer_imports_total", result="ok") == ok + 1
     assert counted("bridge_payer_imports_total", result="refused") == refused + 1
     assert counted("bridge_payer_rows_imported_total", change="inserted") == inserted + 1
+
+
+@pytest.mark.parametrize("before", ["2147483648", "9" * 5000, "-1", "x"])
+def test_an_audit_page_mark_out_of_range_is_a_clear_400(managers, client, staff, before):
+    response = client.get(f"/v1/managers/{MANAGER_ID}/audit?before={before}", headers=staff())
+    assert response.status_code == 400
+    assert "before must be a whole number" in json.dumps(response.get_json())

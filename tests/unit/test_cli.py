@@ -7,8 +7,11 @@ import pytest
 import responses
 from click.testing import CliRunner
 
-from registration_bridge import create_app
+from sqlalchemy import inspect
+
+from registration_bridge import create_app, schema
 from registration_bridge.cli import main
+from registration_bridge.db import make_engine
 from registration_bridge.models import Claim, Manager, Payer
 
 from .support import (BILL_PASSWORD_KEY, MANAGER_ID, SEED_CSV, add_manager, claim, claims_by_payer, count, import_csv, make_settings,
@@ -20,8 +23,8 @@ USER_URL = f"{KEYCLOAK}/admin/realms/esoseska/users/"
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path}/cli.sqlite3"
+def db_url(database_url):
+    return database_url
 
 
 @pytest.fixture
@@ -38,9 +41,9 @@ def run(db_url):
 
 
 @pytest.fixture
-def db(db_url, tmp_path):
+def db(db_url):
     """The same database as the CLI's, to seed it and to look at what the CLI did."""
-    app = create_app(make_settings(tmp_path, database_url=db_url))
+    app = create_app(make_settings(db_url))
     yield app
     app.extensions["bridge.engine"].dispose()
 
@@ -309,10 +312,52 @@ def test_production_with_dev_secrets_refuses_to_run(run, db_url):
     assert "BRIDGE_BILL_PASSWORD_KEY" in result.output
 
 
-def test_init_db_creates_the_tables(run, tmp_path):
-    result = run("init-db")
+def test_init_db_migrates_an_empty_database_to_the_newest_revision(run, empty_database_url):
+    result = run("init-db", env={"DATABASE_URL": empty_database_url})
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "cli.sqlite3").exists()
+    assert current_revision(empty_database_url) == schema.head_revision()
+    assert schema.BASELINE_TABLES <= tables(empty_database_url)
+
+
+def test_db_upgrade_migrates_and_db_current_tells_the_revision(run, empty_database_url):
+    env = {"DATABASE_URL": empty_database_url}
+    assert run("db", "current", env=env).output.strip() == "none (empty database)"
+    result = run("db", "upgrade", env=env)
+    assert result.exit_code == 0, result.output
+    assert f"at revision {schema.head_revision()} (head)" in result.output
+    assert run("db", "current", env=env).output.strip() == f"{schema.head_revision()} (head)"
+
+
+def current_revision(db_url: str) -> str | None:
+    engine = make_engine(db_url)
+    try:
+        return schema.current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def tables(db_url: str) -> set[str]:
+    engine = make_engine(db_url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_add_manager_refuses_what_the_database_could_not_keep(run, db):
+    # PostgreSQL refuses a value longer than its column, SQLite would keep it: the CLI says so before either
+    long_name = run("add-manager", "staninvest", "--name", "S" * 201)
+    long_email = run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email",
+                     "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".si")
+    assert long_name.exit_code == 2 and "at most 200 characters" in long_name.output
+    assert long_email.exit_code == 2 and "at most 254 characters" in long_email.output
+    assert count(db, Manager) == 0
+
+
+def test_unlock_refuses_a_name_longer_than_is_kept(run, db):
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    result = run("unlock", "--manager", MANAGER_ID, "--by", "u" * 201, "100200")
+    assert result.exit_code == 2 and "at most 200 characters" in result.output
 
 
 # --- audit log ----------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +13,7 @@ from registration_bridge import create_app
 from registration_bridge.csv_import import CsvImportError
 from registration_bridge.models import Payer
 
+from .conftest import DATABASES, new_database
 from .support import MANAGER_ID, MANAGER_NAME, add_manager, count, import_csv, make_settings, password_ok
 
 SLOVENIAN = "abcčdefghijklmnoprsštuvzžABCČDEFGHIJKLMNOPRSŠTUVZŽ0123456789-_.!?#"
@@ -27,12 +26,13 @@ separators = st.sampled_from([",", ";", "\t"])
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(scope="module")
-def app():
-    app = create_app(make_settings(Path(tempfile.mkdtemp(prefix="bridge-csv-"))))
-    add_manager(app, MANAGER_ID, MANAGER_NAME)
-    yield app
-    app.extensions["bridge.engine"].dispose()
+@pytest.fixture(scope="module", params=DATABASES)
+def app(request, tmp_path_factory):
+    with new_database(request.param, request, tmp_path_factory.mktemp("csv")) as database_url:
+        app = create_app(make_settings(database_url))
+        add_manager(app, MANAGER_ID, MANAGER_NAME)
+        yield app
+        app.extensions["bridge.engine"].dispose()
 
 
 def export(payers: dict[str, tuple[str, str]], separator: str, encoding: str, broken_at: int | None = None) -> bytes:

@@ -8,9 +8,8 @@ is refused.
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -21,6 +20,7 @@ from registration_bridge.signing import HEADER, sign
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from ..figures import record
+from .conftest import DATABASES, new_database
 from .support import CALLBACK_SECRET, MANAGER_ID, MANAGER_NAME, SEED_CSV, add_manager, import_csv, make_settings
 from .tokens import AUDIENCE, SigningKey, access_claims, bearer
 
@@ -29,24 +29,25 @@ FUZZED: dict[str, int] = {}
 
 
 REALM_KEY = SigningKey()
-
-
-def _seeded_app():
-    # built once at import: schemathesis needs the schema (and its app) when the tests are collected
-    app = create_app(make_settings(Path(tempfile.mkdtemp(prefix="bridge-fuzz-")), smtp_port=9))  # no mail: 503
-    add_manager(app, MANAGER_ID, MANAGER_NAME)
-    import_csv(app, MANAGER_ID, SEED_CSV)
-    # the realm's key, without a Keycloak to publish it: the verifier (with its real checks) trusts REALM_KEY
-    issuer = app.extensions["bridge.settings"].realm_issuer
-    app.extensions["bridge.token_verifier"] = AccessTokenVerifier(
-        lambda kid: REALM_KEY.key if kid == REALM_KEY.kid else None, issuer=issuer, audience=AUDIENCE, leeway=30)
-    return app
-
-
+# the realm the fuzzed apps trust (the same for every database)
+ISSUER = make_settings("sqlite://", smtp_port=9).realm_issuer
 
 
 schema = schemathesis.openapi.from_dict(SPEC)
-schema.app = _seeded_app()
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def seeded_app(request, tmp_path_factory):
+    """One app per database for all the fuzzing (each case is sent to it with case.call(app=…))."""
+    with new_database(request.param, request, tmp_path_factory.mktemp("fuzz")) as database_url:
+        app = create_app(make_settings(database_url, smtp_port=9))  # no mail: 503
+        add_manager(app, MANAGER_ID, MANAGER_NAME)
+        import_csv(app, MANAGER_ID, SEED_CSV)
+        # the realm's key, without a Keycloak to publish it: the verifier (with its real checks) trusts REALM_KEY
+        app.extensions["bridge.token_verifier"] = AccessTokenVerifier(
+            lambda kid: REALM_KEY.key if kid == REALM_KEY.kid else None, issuer=ISSUER, audience=AUDIENCE, leeway=30)
+        yield app
+        app.extensions["bridge.engine"].dispose()
 
 
 @schema.auth(refresh_interval=60).apply_to(path_regex=r"^/v1/managers/\{")
@@ -54,8 +55,7 @@ class PlatformAdminToken:
     """A platform admin's access token for the admin API (schemathesis also probes without it and with a bad one)."""
 
     def get(self, case, context) -> str:
-        issuer = schema.app.extensions["bridge.settings"].realm_issuer
-        return REALM_KEY.sign(access_claims(roles=["platform-admin"], iss=issuer))
+        return REALM_KEY.sign(access_claims(roles=["platform-admin"], iss=ISSUER))
 
     def set(self, case, token: str, context) -> None:
         case.headers = {**(case.headers or {}), **bearer(token)}
@@ -63,7 +63,7 @@ class PlatformAdminToken:
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_input_makes_the_bridge_fail_or_break_its_contract(case):
+def test_no_input_makes_the_bridge_fail_or_break_its_contract(case, seeded_app):
     from schemathesis.core import NotSet
 
     operation = f"{case.method} {case.path}"
@@ -71,14 +71,16 @@ def test_no_input_makes_the_bridge_fail_or_break_its_contract(case):
     # a failure below stops the test before this figure could claim "0 found"
 
     admin_api = case.path.startswith("/v1/managers/{")
+    # schemathesis's own calls (that a call without the token fails) go to this database's app too
+    case.operation.app = case.operation.schema.app = seeded_app
     if admin_api:
-        response = case.call()
+        response = case.call(app=seeded_app)
     elif case.method == "POST" and not isinstance(case.body, NotSet):
         raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode("utf-8")
         headers = {HEADER: sign(CALLBACK_SECRET, raw), "Content-Type": "application/json"}
-        response = case.call(headers=headers, data=raw)
+        response = case.call(app=seeded_app, headers=headers, data=raw)
     else:
-        response = case.call()
+        response = case.call(app=seeded_app)
     assert response.status_code < 500 or (case.path == "/v1/inquiries" and response.status_code == 503), \
         f"{case.method} {case.path} answered {response.status_code}"
     # our own valid signature replaces the one schemathesis made up, so its "ignored auth" check does not apply

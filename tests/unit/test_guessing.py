@@ -18,8 +18,8 @@ RIGHT = PAYERS["100200"]
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path, ip_max_failures_per_hour=6, max_failures_per_hour=8)
+def settings(database_url):
+    return make_settings(database_url, ip_max_failures_per_hour=6, max_failures_per_hour=8)
 
 
 def check(post_signed, password: str, code: str = "100200", ip: str = "192.0.2.10") -> dict:

@@ -41,9 +41,9 @@ def smtp():
 
 
 @pytest.fixture
-def settings(tmp_path, smtp):
+def settings(database_url, smtp):
     """The conftest's settings, with mail going to the local SMTP sink and small limits."""
-    return make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from=MAIL_FROM,
+    return make_settings(database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from=MAIL_FROM,
                          inquiries_per_ip_per_hour=PER_IP, inquiries_per_hour=OVERALL)
 
 
@@ -122,6 +122,7 @@ def test_blanks_around_the_fields_are_dropped(send, smtp):
     assert mail["Reply-To"].addresses[0].addr_spec == "ana@example.si"
 
 
+@pytest.mark.sqlite_only(reason="reads the SQLite database files byte by byte")
 def test_the_message_is_kept_nowhere_but_in_the_mail(tmp_path, send, smtp, managers, caplog):
     caplog.set_level(logging.DEBUG)
     secret = "Skrivnost-UNIQUE-4411"

@@ -42,7 +42,7 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path):
     from .support import make_settings
 
     data_dir = tmp_path / "data"
-    app = create_app(make_settings(tmp_path, database_url=f"sqlite:///{data_dir}/bridge.sqlite3"))
+    app = create_app(make_settings(f"sqlite:///{data_dir}/bridge.sqlite3"))
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
 

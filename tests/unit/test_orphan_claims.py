@@ -17,8 +17,8 @@ USER_URL = f"{KEYCLOAK}/admin/realms/esoseska/users/"
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path, keycloak_url=KEYCLOAK)
+def settings(database_url):
+    return make_settings(database_url, keycloak_url=KEYCLOAK)
 
 
 @pytest.fixture

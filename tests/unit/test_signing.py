@@ -87,8 +87,8 @@ def test_signature_is_checked_before_the_body_is_read(seeded, post_signed):
     assert response.status_code == 401
 
 
-def test_previous_secret_is_accepted_while_rotating(tmp_path):
-    app = create_app(make_settings(tmp_path, callback_secret="new-secret", callback_secret_previous="old-secret"))
+def test_previous_secret_is_accepted_while_rotating(database_url):
+    app = create_app(make_settings(database_url, callback_secret="new-secret", callback_secret_previous="old-secret"))
     client = app.test_client()
     body = json.dumps(verify_body(manager_id="nobody")).encode()
 
@@ -104,8 +104,8 @@ def test_previous_secret_is_accepted_while_rotating(tmp_path):
         app.extensions["bridge.engine"].dispose()
 
 
-def test_previous_secret_is_refused_once_rotation_is_over(tmp_path):
-    app = create_app(make_settings(tmp_path, callback_secret="new-secret"))
+def test_previous_secret_is_refused_once_rotation_is_over(database_url):
+    app = create_app(make_settings(database_url, callback_secret="new-secret"))
     body = json.dumps(verify_body()).encode()
     try:
         response = app.test_client().post(VERIFY, data=body, content_type="application/json",

@@ -137,6 +137,7 @@ def _database_bytes(tmp_path: Path) -> bytes:
     return b"".join(f.read_bytes() for f in files)
 
 
+@pytest.mark.sqlite_only(reason="reads the SQLite database files byte by byte (WAL and free pages too)")
 def test_bill_password_is_stored_nowhere_in_the_database(tmp_path, seeded, post_signed, caplog):
     caplog.set_level(logging.DEBUG)
     attempted = "Wr0ng-Guess-UNIQUE"

@@ -146,7 +146,8 @@ SPEC = {
             "security": ADMIN,
             "parameters": [MANAGER_ID, PAGE_LIMIT, {"name": "before", "in": "query", "required": False,
                                                     "description": "next_before of the previous page",
-                                                    "schema": {"type": "integer", "minimum": 0}}],
+                                                    "schema": {"type": "integer", "minimum": 0,
+                                                               "maximum": 2**31 - 1}}],
             "responses": _admin_responses({"200": {"description": "a page of audit entries", **_json(_object({
                 "manager_id": {"type": "string"},
                 "entries": {"type": "array", "items": _object({

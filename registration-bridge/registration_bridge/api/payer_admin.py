@@ -101,10 +101,13 @@ def _limit() -> int:
     return limit
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers (PostgreSQL refuses larger ones in a comparison)
+
+
 def _whole_number(name: str) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        raise BadRequestBody([f"{name} must be a whole number"])
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        raise BadRequestBody([f"{name} must be a whole number from 0 to {MAX_ID}"])
     return int(raw)

@@ -1,0 +1,56 @@
+"""Races the bridge settles in the database, as gunicorn workers (or replicas) would run them: one payer, one
+account; one signed call, accepted once. Each racer has its own session, as each worker has its own connection."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from registration_bridge.payer_registry import ClaimOutcome, PayerRegistry
+from registration_bridge.replay import first_use
+
+from .support import MANAGER_ID, claims_by_payer, sessions
+
+RACERS = 6
+
+
+def race(seeded, action: Callable[[object, int], object]) -> list:
+    """Runs action(session, i) in RACERS threads released together; returns their results (or raises their error)."""
+    barrier = threading.Barrier(RACERS)
+    results: list = [None] * RACERS
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        with sessions(seeded)() as session:
+            try:
+                barrier.wait(timeout=30)
+                results[i] = action(session, i)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads), "a racer hangs"
+    assert errors == [], errors
+    return results
+
+
+def test_racing_claims_of_one_payer_give_it_to_exactly_one_user(seeded):
+    def claim(session, i):
+        return PayerRegistry(session, seeded.extensions["bridge.hasher"]).claim(MANAGER_ID, "100200", f"user-{i}")
+
+    outcomes = race(seeded, claim)
+    assert outcomes.count(ClaimOutcome.CLAIMED) == 1
+    assert outcomes.count(ClaimOutcome.CLAIMED_BY_OTHER) == RACERS - 1
+    winner = outcomes.index(ClaimOutcome.CLAIMED)
+    assert claims_by_payer(seeded) == {"100200": f"user-{winner}"}
+
+
+def test_one_signed_call_sent_by_racing_replays_is_accepted_once(seeded):
+    header = "t=1700000000,v1=" + "ab" * 32
+    accepted = race(seeded, lambda session, _i: first_use(session, header, tolerance_seconds=300))
+    assert accepted.count(True) == 1
