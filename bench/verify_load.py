@@ -1,9 +1,10 @@
 """Benchmark: the bridge's verify endpoint under load, as in production (gunicorn), from a second process.
 
-Starts the bridge (gunicorn, 2 workers, SQLite under var/bench/) with demo payers, then drives it from this
-process with an async HTTP client: (a) closed loop at several concurrencies (throughput, p50/p99, errors) and
-(b) an open loop at a fixed 200 requests per second (p99 against the 20 ms target). Every request is signed and
-has its own request id, as Keycloak's are. Prints tables and writes var/bench/verify.json.
+Starts the bridge (gunicorn, 2 workers) with demo payers, once on SQLite (var/bench/) and once on PostgreSQL (a
+throwaway durable cluster on loopback, as production runs it), then drives it from this process with an async HTTP
+client: (a) closed loop at several concurrencies (throughput, p50/p99, errors) and (b) an open loop at a fixed 200
+requests per second (p99 against the 20 ms target). Every request is signed and has its own request id, as
+Keycloak's are. Prints tables and writes var/bench/verify.json.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -24,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "registration-bridge"))
 
 from devstack.layout import VENV_BIN, free_port  # noqa: E402
+from devstack.postgres import PostgresCluster  # noqa: E402
 from devstack.services import Service, http_ok  # noqa: E402
 from registration_bridge.signing import sign  # noqa: E402
 
@@ -32,6 +36,7 @@ SECRET = "bench-callback-secret"
 CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_VERIFY_CONCURRENCY", "1,4,16,64").split(",")]
 SECONDS = float(os.environ.get("BENCH_VERIFY_SECONDS", "5"))
 FIXED_RATE = 200
+DATABASES = os.environ.get("BENCH_VERIFY_DATABASES", "sqlite,postgresql").split(",")
 
 
 def signed_request(i: int) -> tuple[bytes, dict]:
@@ -99,13 +104,27 @@ async def open_loop(url: str, rate: int) -> dict:
             "p99_ms": round(percentile(latencies, 99), 1), "errors": errors}
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    db = OUT / "verify.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+@contextmanager
+def database(kind: str):
+    """The URL of a fresh bridge database of this kind."""
+    if kind == "sqlite":
+        db = OUT / "verify.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        yield f"sqlite:///{db}"
+        return
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="bench-postgres-")), free_port(),
+                              log_path=OUT / "verify-postgres.log", durable=True)
+    try:
+        cluster.start()
+        yield cluster.create_database("bench")
+    finally:
+        cluster.remove()
+
+
+def measure(database_url: str) -> dict:
     port = free_port()
-    env = {"DATABASE_URL": f"sqlite:///{db}", "BRIDGE_CALLBACK_SECRET": SECRET,
+    env = {"DATABASE_URL": database_url, "BRIDGE_CALLBACK_SECRET": SECRET,
            # the bench sends one code thousands of times with the right password: no guessing limits apply
            "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600"}
     cli = str(VENV_BIN / "registration-bridge")
@@ -113,10 +132,10 @@ def main() -> None:
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run([cli, "import-payers", "--manager", "staninvest", str(ROOT / "registration-bridge/demo/staninvest.csv")],
                    env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
-    bridge = Service("bridge", [VENV_BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                "registration_bridge:create_app()"], env=env, cwd=ROOT,
-                     log_path=OUT / "verify-bridge.log", ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
-                     ready_timeout=30)
+    bridge = Service("bridge", [VENV_BIN / "gunicorn", "--config", ROOT / "registration-bridge" / "gunicorn.conf.py",
+                                "--bind", f"127.0.0.1:{port}"],
+                     env=env, cwd=ROOT, log_path=OUT / "verify-bridge.log",
+                     ready=http_ok(f"http://127.0.0.1:{port}/healthz"), ready_timeout=60)
     bridge.start().wait_ready()
     url = f"http://127.0.0.1:{port}/v1/registrations/verify"
     try:
@@ -124,13 +143,25 @@ def main() -> None:
         fixed = asyncio.run(open_loop(url, FIXED_RATE))
     finally:
         bridge.stop()
-    print(f"verify, closed loop ({SECONDS:.0f} s each; gunicorn 2 workers, SQLite)")
-    print(f"{'concurrency':>11} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}")
-    for r in closed:
-        print(f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['errors']:>7}")
-    print(f"verify, open loop at {fixed['rate']} req/s: p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms, "
-          f"errors {fixed['errors']} of {fixed['requests']}")
-    (OUT / "verify.json").write_text(json.dumps({"closed_loop": closed, "open_loop": fixed}, indent=2))
+    return {"closed_loop": closed, "open_loop": fixed}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for kind in DATABASES:
+        with database(kind) as url:
+            results[kind] = measure(url)
+    for kind, result in results.items():
+        print(f"verify on {kind}, closed loop ({SECONDS:.0f} s each; gunicorn 2 workers as gunicorn.conf.py)")
+        print(f"{'concurrency':>11} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}")
+        for r in result["closed_loop"]:
+            print(f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
+                  f"{r['errors']:>7}")
+        fixed = result["open_loop"]
+        print(f"verify on {kind}, open loop at {fixed['rate']} req/s: p50 {fixed['p50_ms']} ms, "
+              f"p99 {fixed['p99_ms']} ms, errors {fixed['errors']} of {fixed['requests']}")
+    (OUT / "verify.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,17 @@ class Ports:
 
     @classmethod
     def free(cls) -> "Ports":
-        return cls(*(free_port() for _ in range(6)))
+        """Six different free ports: all are held open until all are chosen, so none is handed out twice."""
+        sockets = []
+        try:
+            for _ in range(6):
+                s = socket.socket()
+                s.bind(("127.0.0.1", 0))
+                sockets.append(s)
+            return cls(*(s.getsockname()[1] for s in sockets))
+        finally:
+            for s in sockets:
+                s.close()
 
 
 def free_port() -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
-from .models import PayerUnlock, VerificationAttempt, utcnow
+from .models import FAILED_OUTCOMES_SQL, PayerUnlock, VerificationAttempt, utcnow
 from .settings import Settings
 
 # outcomes that are guesses gone wrong (a claimed payer with the right password is not a guess)
@@ -27,13 +27,15 @@ class Refusal(str, enum.Enum):
     OVERALL_THROTTLED = "overall_throttled"
 
 
+_FAILED = text(FAILED_OUTCOMES_SQL)  # as the partial indexes of models.py say it
+
 # Built once: the check runs on every registration, and building SQLAlchemy expressions per call cost more than
 # running them. Two statements: the last hour's failures (all, and of this client IP), and this payer code's
 # failures within its window and after its last unlock, with the time of the latest one.
 _RECENT_FAILURES = (
     select(func.count(),
            func.coalesce(func.sum(case((VerificationAttempt.client_ip == bindparam("ip"), 1), else_=0)), 0))
-    .where(VerificationAttempt.outcome.in_(FAILURES), VerificationAttempt.at >= bindparam("since")))
+    .where(_FAILED, VerificationAttempt.at >= bindparam("since")))
 _UNLOCKED_LATER = (select(PayerUnlock.id)
                    .where(PayerUnlock.manager_id == VerificationAttempt.manager_id,
                           PayerUnlock.payer_code == VerificationAttempt.payer_code,
@@ -43,7 +45,7 @@ _PAYER_FAILURES = (
     select(func.count(), func.max(VerificationAttempt.at))
     .where(VerificationAttempt.manager_id == bindparam("manager_id"),
            VerificationAttempt.payer_code == bindparam("payer_code"),
-           VerificationAttempt.outcome.in_(FAILURES),
+           _FAILED,
            VerificationAttempt.at >= bindparam("since"),
            ~_UNLOCKED_LATER))  # an unlock forgives the failures before it
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -63,17 +63,30 @@ class Claim(Base):
     payer: Mapped[Payer] = relationship(back_populates="claim")
 
 
+# The outcomes that count as guesses (guessing.FAILURES), as SQL: in the partial indexes below and, word for word, in
+# the guessing limits' queries (a database uses a partial index only where the query's WHERE implies its predicate,
+# and a bound parameter would not: a prepared statement's generic plan could not use the index)
+FAILED_OUTCOMES_SQL = "outcome IN ('unknown_payer', 'wrong_bill_password')"
+_FAILED = FAILED_OUTCOMES_SQL
+
+
 class VerificationAttempt(Base):
     """One payer check and its real outcome; the form only ever sees 'not verified'. No bill password here."""
 
     __tablename__ = "verification_attempts"
-    # the guessing limits count recent failures: this index skips the (many) successful checks
-    __table_args__ = (Index("ix_verification_attempts_outcome_at", "outcome", "at"),)
+    # The guessing limits count recent failures, overall and of one payer code. These partial indexes hold the
+    # failures only, so counting them never walks past the (many) other checks, however often a code was tried.
+    __table_args__ = (
+        Index("ix_verification_attempts_failures_at", "at",
+              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+        Index("ix_verification_attempts_failures_payer_at", "payer_code", "at",
+              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     manager_id: Mapped[str] = mapped_column(String(64))
-    payer_code: Mapped[str] = mapped_column(String(64), index=True)
+    payer_code: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32))
     client_ip: Mapped[str | None] = mapped_column(String(64), index=True)
 

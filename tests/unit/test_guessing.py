@@ -1,6 +1,7 @@
 """Guessing bill passwords: growing delays, a lock per payer code, a budget per client IP; never an oracle."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -113,3 +114,10 @@ def test_the_overall_failure_budget_stops_a_spread_out_attack(seeded, post_signe
     assert attempt_outcomes(seeded)[-1] == "overall_throttled"
     age_attempts(seeded, timedelta(minutes=61))
     assert check(post_signed, RIGHT, ip="203.0.113.200")["ok"] is True
+
+
+def test_the_indexes_and_queries_name_the_same_failures_as_the_guard():
+    from registration_bridge.guessing import FAILURES
+    from registration_bridge.models import FAILED_OUTCOMES_SQL
+
+    assert sorted(re.findall(r"'(\w+)'", FAILED_OUTCOMES_SQL)) == sorted(FAILURES)

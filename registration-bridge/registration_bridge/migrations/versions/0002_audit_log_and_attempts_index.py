@@ -1,4 +1,4 @@
-"""audit log, and an index for the guessing limits
+"""audit log, and indexes for the guessing limits
 
 Revision ID: 0002
 Revises: 0001
@@ -12,6 +12,7 @@ from alembic import op
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
+FAILED = "outcome IN ('unknown_payer', 'wrong_bill_password')"
 depends_on = None
 
 
@@ -31,12 +32,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_manager_id", "audit_log", ["manager_id"])
-    # the guessing limits count the last hour's failures: this index skips the (many) successful checks
-    op.create_index("ix_verification_attempts_outcome_at", "verification_attempts", ["outcome", "at"])
+    # the guessing limits count recent failures, overall and of one payer code: partial indexes of the failures
+    # only, so counting never walks past the (many) other checks (the index on payer_code alone made a much-tried
+    # code slow to check)
+    op.create_index("ix_verification_attempts_failures_at", "verification_attempts", ["at"],
+                    postgresql_where=sa.text(FAILED), sqlite_where=sa.text(FAILED))
+    op.create_index("ix_verification_attempts_failures_payer_at", "verification_attempts", ["payer_code", "at"],
+                    postgresql_where=sa.text(FAILED), sqlite_where=sa.text(FAILED))
+    op.drop_index("ix_verification_attempts_payer_code", table_name="verification_attempts")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_verification_attempts_outcome_at", table_name="verification_attempts")
+    op.create_index("ix_verification_attempts_payer_code", "verification_attempts", ["payer_code"])
+    op.drop_index("ix_verification_attempts_failures_payer_at", table_name="verification_attempts")
+    op.drop_index("ix_verification_attempts_failures_at", table_name="verification_attempts")
     op.drop_index("ix_audit_log_manager_id", table_name="audit_log")
     op.drop_index("ix_audit_log_at", table_name="audit_log")
     op.drop_table("audit_log")
