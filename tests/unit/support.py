@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 from sqlalchemy import func, select
 
@@ -92,3 +93,13 @@ def password_ok(app, payer_code: str, bill_password: str, manager_id: str = MANA
     """Whether the stored hash of a payer accepts this bill password."""
     payer = payers(app, manager_id)[payer_code]
     return app.extensions["bridge.hasher"].matches(payer.bill_password_hash, manager_id, payer_code, bill_password)
+
+
+def run_threads(threads: list, what: str, seconds: float = 60) -> None:
+    """Start the threads together and wait for all of them; fail if one is still running after `seconds`."""
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads), f"{what} hangs"

@@ -3,13 +3,12 @@ account; one signed call, accepted once. Each racer has its own session, as each
 from __future__ import annotations
 
 import threading
-import time
 from typing import Callable
 
 from registration_bridge.payer_registry import ClaimOutcome, PayerRegistry
 from registration_bridge.replay import first_use
 
-from .support import MANAGER_ID, claims_by_payer, sessions
+from .support import MANAGER_ID, claims_by_payer, run_threads, sessions
 
 RACERS = 6
 
@@ -29,12 +28,7 @@ def race(seeded, action: Callable[[object, int], object]) -> list:
                 errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 60
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in threads), "a racer hangs"
+    run_threads(threads, "a racer")
     assert errors == [], errors
     return results
 

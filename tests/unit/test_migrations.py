@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,6 +16,8 @@ from sqlalchemy import Column, Integer, MetaData, Table, inspect, insert, select
 from registration_bridge import schema
 from registration_bridge.db import make_engine
 from registration_bridge.models import Base, Manager, utcnow
+
+from .support import run_threads
 
 
 @pytest.fixture
@@ -98,12 +99,7 @@ def test_processes_starting_together_migrate_once(empty_database_url):
             engine.dispose()
 
     threads = [threading.Thread(target=start, daemon=True) for _ in range(starters)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 60
-    for thread in threads:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in threads), "a migration hangs"
+    run_threads(threads, "a migration")
     assert errors == []
     engine = make_engine(empty_database_url)
     try:
