@@ -9,6 +9,9 @@ from pathlib import Path
 wsgi_app = "registration_bridge:create_app()"
 workers = 2
 accesslog = "-"
+# gunicorn's default line, plus how long the answer took (µs) and the correlation id Keycloak sent with the call
+access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                     'duration_us=%(D)s correlation_id=%({x-correlation-id}i)s')
 # no `gunicornc` control socket: every gunicorn of a user would share $HOME/.gunicorn/gunicorn.ctl (the local run
 # and the test suite start several at once), and the container's user has no home directory
 control_socket_disable = True
