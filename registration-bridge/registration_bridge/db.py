@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-
 
 
 def make_engine(database_url: str) -> Engine:
@@ -32,3 +32,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def inserts_ignoring_conflicts(entity, key_columns: list, **values) -> dict[str, Insert]:
+    """`INSERT … ON CONFLICT (key) DO NOTHING RETURNING key` for each database the bridge runs on, by dialect name: a
+    row whose key exists is not inserted (no row returned; rowcount is not reliable with RETURNING, which SQLAlchemy
+    adds on PostgreSQL anyway) and nothing is raised, so the transaction stays usable."""
+    return {name: dialect.insert(entity).values(**values).on_conflict_do_nothing(index_elements=key_columns)
+            .returning(*key_columns)
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}

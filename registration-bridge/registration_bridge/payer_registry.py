@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
+from .db import inserts_ignoring_conflicts
 from .guessing import GuessingGuard
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
@@ -23,6 +23,14 @@ _MANAGER_PAYER_CLAIM = (
     .outerjoin(Payer, and_(Payer.manager_id == Manager.id, Payer.payer_code == bindparam("payer_code")))
     .outerjoin(Claim, Claim.payer_id == Payer.id)
     .where(Manager.id == bindparam("manager_id")))
+
+# Built once, as plain inserts (the ORM's unit of work cost more than the statements): the attempt log's row, and a
+# claim that a racing claim of the same payer, committed first, leaves uninserted instead of failing
+_RECORD_ATTEMPT = insert(VerificationAttempt).values(
+    manager_id=bindparam("manager_id"), payer_code=bindparam("payer_code"), outcome=bindparam("outcome"),
+    client_ip=bindparam("client_ip"), at=bindparam("at"))
+_RECORD_CLAIM = inserts_ignoring_conflicts(Claim, [Claim.payer_id], payer_id=bindparam("payer_id"),
+                                           keycloak_user_id=bindparam("user_id"), claimed_at=bindparam("at"))
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
 _ABSENT_DIGEST = "0" * 64
@@ -124,8 +132,8 @@ class PayerRegistry:
             outcome = Outcome.ALREADY_CLAIMED
         else:
             outcome = Outcome.VERIFIED
-        self._session.add(VerificationAttempt(manager_id=manager_id[:64], payer_code=code[:64],
-                                              outcome=outcome.value, client_ip=client_ip))
+        self._session.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
+                                                "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
         self._session.commit()
         return CheckResult(outcome, manager_id, code)
 
@@ -155,21 +163,22 @@ class PayerRegistry:
         if payer is None:
             return ClaimOutcome.UNKNOWN_PAYER
         if payer.claim is not None:
-            return self._existing_claim_outcome(payer.claim, keycloak_user_id)
-        self._session.add(Claim(payer_id=payer.id, keycloak_user_id=keycloak_user_id))
-        try:
+            return self._existing_claim_outcome(payer.claim.keycloak_user_id, keycloak_user_id)
+        connection = self._session.connection()
+        inserted = connection.execute(_RECORD_CLAIM[connection.dialect.name],
+                                      {"payer_id": payer.id, "user_id": keycloak_user_id, "at": utcnow()})
+        if inserted.first() is not None:
             self._session.commit()
-        except IntegrityError:
-            self._session.rollback()
-            existing = self._session.scalar(select(Claim).where(Claim.payer_id == payer.id))
-            if existing is None:  # pragma: no cover - the winner released it again in between
-                return ClaimOutcome.CLAIMED_BY_OTHER
-            return self._existing_claim_outcome(existing, keycloak_user_id)
-        return ClaimOutcome.CLAIMED
+            return ClaimOutcome.CLAIMED
+        # a racing claim of this payer committed first (its row lock made this insert wait for it)
+        winner = self._session.scalar(select(Claim.keycloak_user_id).where(Claim.payer_id == payer.id))
+        if winner is None:  # pragma: no cover - the winner released it again in between
+            return ClaimOutcome.CLAIMED_BY_OTHER
+        return self._existing_claim_outcome(winner, keycloak_user_id)
 
     @staticmethod
-    def _existing_claim_outcome(claim: Claim, keycloak_user_id: str) -> ClaimOutcome:
-        if claim.keycloak_user_id == keycloak_user_id:
+    def _existing_claim_outcome(claimed_by: str, keycloak_user_id: str) -> ClaimOutcome:
+        if claimed_by == keycloak_user_id:
             return ClaimOutcome.ALREADY_YOURS
         return ClaimOutcome.CLAIMED_BY_OTHER
 
