@@ -87,25 +87,38 @@ class _Columns:
                                                      for c in OPTIONAL_COLUMNS)
 
 
+# What a Slovenian billing export holds when it is UTF-8: ASCII, the letters of Latin-1 and Latin Extended-A (č š ž ć
+# đ …), Cyrillic, punctuation, currency and letterlike signs. Any other character in a file that decodes as UTF-8 is
+# far more likely Windows-1250 whose bytes happen to form UTF-8: "ČŠ" is C8 8A there, which UTF-8 reads as "Ȋ".
+_UNLIKELY_IN_UTF8 = re.compile("[^\x00-\x7f\u00a0-\u017f\u0400-\u04ff\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
+
+
 def detect_encoding(stream: BinaryIO) -> str:
-    """UTF-8 (BOM or not) when the whole file decodes as UTF-8, else Windows-1250."""
+    """UTF-8 (BOM or not) when the whole file decodes as UTF-8 into characters a Slovenian export holds, else
+    Windows-1250 (also when UTF-8 decodes, into unlikely characters, and Windows-1250 decodes too)."""
     start = stream.tell()
-    head = stream.read(3)
-    if head == codecs.BOM_UTF8:
+    if stream.read(3) == codecs.BOM_UTF8:
         stream.seek(start)
         return "utf-8-sig"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    chunk = head
-    try:
-        while chunk:
-            decoder.decode(chunk)
-            chunk = stream.read(1 << 16)
-        decoder.decode(b"", final=True)
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        encoding = "cp1250"
+    stream.seek(start)
+    utf8, unlikely = _scan(stream, "utf-8")
+    stream.seek(start)
+    encoding = "utf-8" if utf8 and not (unlikely and _scan(stream, "cp1250")[0]) else "cp1250"
     stream.seek(start)
     return encoding
+
+
+def _scan(stream: BinaryIO, encoding: str) -> tuple[bool, bool]:
+    """Whether the rest of the stream decodes in this encoding, and whether it holds characters unlikely in UTF-8."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    unlikely = False
+    try:
+        while chunk := stream.read(1 << 16):
+            unlikely = unlikely or _UNLIKELY_IN_UTF8.search(decoder.decode(chunk)) is not None
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False, unlikely
+    return True, unlikely
 
 
 def _dialect_for(header_line: str) -> str:

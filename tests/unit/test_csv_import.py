@@ -160,6 +160,21 @@ def test_windows_1250(manager):
     assert (payer.holder_name, payer.address) == ("Čedo Šušteršič Žnidar", "Tržaška 40")
 
 
+def test_windows_1250_whose_bytes_happen_to_be_utf8_is_read_as_windows_1250(manager):
+    # "ČŠ" in Windows-1250 is C8 8A, which is also valid UTF-8 (for "Ȋ"): the first guess would lose the password
+    data = "payer_code;bill_password\n100300;ČŠ\n".encode("cp1250")
+    assert data.decode("utf-8")  # the trap: it does decode
+    report = import_csv(manager, MANAGER_ID, data)
+    assert report.encoding == "cp1250"
+    assert password_ok(manager, "100300", "ČŠ")
+
+
+def test_utf8_with_cyrillic_names_stays_utf8(manager):
+    report = import_csv(manager, MANAGER_ID, "payer_code,bill_password,holder_name\n1,x,Петар Јовановић\n".encode())
+    assert report.encoding == "utf-8"
+    assert payers(manager)["1"].holder_name == "Петар Јовановић"
+
+
 def test_windows_1250_bill_password_with_diacritics_verifies_as_typed_in_the_browser(manager):
     data = "payer_code,bill_password\n100300,Šifra-č\n".encode("cp1250")
     import_csv(manager, MANAGER_ID, data)
