@@ -2,6 +2,8 @@
 The tables come from the migrations: see schema.py."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, Insert, create_engine, event
@@ -24,10 +26,26 @@ def make_engine(database_url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _use_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints, not every commit
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _use_wal(cursor, wait_seconds: float = 15.0) -> None:
+    """WAL is kept in the file, so only the first connection to a new database changes it. That change needs the
+    file to itself, and SQLite refuses it at once ("database is locked", no busy wait) while another process holds
+    it, e.g. gunicorn's workers starting together on a new file: so wait for it here."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
