@@ -59,13 +59,14 @@ class GuessingGuard:
                 now: datetime | None = None) -> Refusal | None:
         """Why this check must not be evaluated now, or None when it may."""
         now = now or utcnow()
-        overall, from_ip = self._session.execute(
+        connection = self._session.connection()  # plain statements: see payer_registry._MANAGER_PAYER_CLAIM
+        overall, from_ip = connection.execute(
             _RECENT_FAILURES, {"since": now - timedelta(hours=1), "ip": client_ip}).one()
         if overall >= self._s.max_failures_per_hour:
             return Refusal.OVERALL_THROTTLED
         if client_ip and from_ip >= self._s.ip_max_failures_per_hour:
             return Refusal.IP_THROTTLED
-        failures, last = self._session.execute(_PAYER_FAILURES, {
+        failures, last = connection.execute(_PAYER_FAILURES, {
             "manager_id": manager_id, "payer_code": payer_code,
             "since": now - timedelta(hours=self._s.payer_failure_window_hours)}).one()
         if failures >= self._s.payer_max_failures:

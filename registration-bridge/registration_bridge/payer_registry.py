@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
@@ -17,9 +17,12 @@ from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
 log = logging.getLogger(__name__)
 
-# The manager (its row decides "unknown manager"), the payer and its claim, in one statement built once.
+# The manager (its row decides "unknown manager"), the payer and its claim, in one statement built once. Columns,
+# not ORM objects, and run on the session's connection: the check runs on every registration, and the ORM's
+# execution and loading layers cost more than the statements (this and the statements below)
 _MANAGER_PAYER_CLAIM = (
-    select(Manager.id, Payer, Claim)
+    select(Manager.id, Payer.bill_password_hash, Claim.id.label("claim_id"), Claim.keycloak_user_id,
+           Claim.claimed_at)
     .outerjoin(Payer, and_(Payer.manager_id == Manager.id, Payer.payer_code == bindparam("payer_code")))
     .outerjoin(Claim, Claim.payer_id == Payer.id)
     .where(Manager.id == bindparam("manager_id")))
@@ -115,45 +118,46 @@ class PayerRegistry:
     def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:
         """Check a payer against the bill. Writes only the attempt log."""
         code = normalize_payer_code(payer_code)
-        found = self._session.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
-        payer, claim = (found.Payer, found.Claim) if found is not None else (None, None)
-        stored = payer.bill_password_hash if payer is not None else _ABSENT_DIGEST
+        connection = self._session.connection()
+        found = connection.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
+        payer_exists = found is not None and found.bill_password_hash is not None
+        claimed = found is not None and found.claim_id is not None
+        stored = found.bill_password_hash if payer_exists else _ABSENT_DIGEST
         password_ok = self._hasher.matches(stored, manager_id, code, bill_password)
         refusal = self._guard.refusal(manager_id, code, client_ip) if self._guard is not None else None
         if found is None:
             outcome = Outcome.UNKNOWN_MANAGER
         elif refusal is not None:
             outcome = Outcome(refusal.value)
-        elif payer is None:
+        elif not payer_exists:
             outcome = Outcome.UNKNOWN_PAYER
         elif not password_ok:
             outcome = Outcome.WRONG_BILL_PASSWORD
-        elif claim is not None and not self._released_as_orphan(claim):
+        elif claimed and not self._released_as_orphan(found.claim_id, found.keycloak_user_id, found.claimed_at):
             outcome = Outcome.ALREADY_CLAIMED
         else:
             outcome = Outcome.VERIFIED
-        self._session.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
-                                                "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
+        connection.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
+                                      "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
         self._session.commit()
         return CheckResult(outcome, manager_id, code)
 
-    def _released_as_orphan(self, claim: Claim) -> bool:
+    def _released_as_orphan(self, claim_id: int, user_id: str, claimed_at: datetime) -> bool:
         """A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one:
         once it is older than any registration in flight and its user does not exist, it is released here."""
         if self._user_exists is None:
             return False
-        claimed_at = claim.claimed_at if claim.claimed_at.tzinfo else claim.claimed_at.replace(tzinfo=timezone.utc)
+        claimed_at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=timezone.utc)
         if utcnow() - claimed_at < self._orphan_claim_age:
             return False
         try:
-            if self._user_exists(claim.keycloak_user_id):
+            if self._user_exists(user_id):
                 return False
         except Exception:  # Keycloak not answering: the claim stands (fail closed)
-            log.warning("could not ask Keycloak about user %s; claim kept", claim.keycloak_user_id)
+            log.warning("could not ask Keycloak about user %s; claim kept", user_id)
             return False
-        log.info("released orphan claim of missing user %s", claim.keycloak_user_id)
-        self._session.delete(claim)
-        self._session.flush()
+        log.info("released orphan claim of missing user %s", user_id)
+        self._session.connection().execute(delete(Claim).where(Claim.id == claim_id))
         return True
 
     # --- claims ---------------------------------------------------------------------------

@@ -227,6 +227,14 @@ class BridgeClientTest {
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 4000);
     }
 
+    @Test
+    void aSignedCallIsSentOnceEvenWhenTheBridgeHangsUpWithoutAnAnswer() {
+        // an HTTP client that quietly sent the POST again would turn one registration into two payer checks
+        route("/v1/registrations/verify", exchange -> { });
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
+        assertEquals(1, seen.size());
+    }
+
     // --- (e) the bridge refuses the signature -------------------------------------------------------
 
     @Test
