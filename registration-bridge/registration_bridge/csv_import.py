@@ -95,15 +95,22 @@ _UNLIKELY_IN_UTF8 = re.compile("[^\x00-\x7f\u00a0-\u017f\u0400-\u04ff\u2000-\u20
 
 def detect_encoding(stream: BinaryIO) -> str:
     """UTF-8 (BOM or not) when the whole file decodes as UTF-8 into characters a Slovenian export holds, else
-    Windows-1250 (also when UTF-8 decodes, into unlikely characters, and Windows-1250 decodes too)."""
+    Windows-1250 (also when UTF-8 decodes, into unlikely characters, and Windows-1250 decodes too). A file that is
+    neither (a spreadsheet, an image) is refused with CsvImportError."""
     start = stream.tell()
     if stream.read(3) == codecs.BOM_UTF8:
         stream.seek(start)
         return "utf-8-sig"
     stream.seek(start)
     utf8, unlikely = _scan(stream, "utf-8")
-    stream.seek(start)
-    encoding = "utf-8" if utf8 and not (unlikely and _scan(stream, "cp1250")[0]) else "cp1250"
+    if utf8 and not unlikely:
+        encoding = "utf-8"
+    else:
+        stream.seek(start)
+        cp1250 = _scan(stream, "cp1250")[0]
+        if not (utf8 or cp1250):
+            raise CsvImportError([RowError(0, "the file is not text in UTF-8 or Windows-1250: save the list as CSV")])
+        encoding = "cp1250" if cp1250 else "utf-8"
     stream.seek(start)
     return encoding
 

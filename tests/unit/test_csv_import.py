@@ -169,6 +169,14 @@ def test_windows_1250_whose_bytes_happen_to_be_utf8_is_read_as_windows_1250(mana
     assert password_ok(manager, "100300", "ČŠ")
 
 
+def test_a_file_that_is_not_text_is_refused_with_a_clear_error(manager):
+    # 0x81 is undefined in Windows-1250, and C3 28 is no UTF-8: a spreadsheet or a picture uploaded by mistake
+    with pytest.raises(CsvImportError) as refused:
+        import_csv(manager, MANAGER_ID, b"payer_code,bill_password\n100300,\x81\xc3\x28\n")
+    assert "not text in UTF-8 or Windows-1250" in str(refused.value)
+    assert "100300" not in payers(manager)
+
+
 def test_utf8_with_cyrillic_names_stays_utf8(manager):
     report = import_csv(manager, MANAGER_ID, "payer_code,bill_password,holder_name\n1,x,Петар Јовановић\n".encode())
     assert report.encoding == "utf-8"
