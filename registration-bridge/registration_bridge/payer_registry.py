@@ -27,6 +27,13 @@ _MANAGER_PAYER_CLAIM = (
     .outerjoin(Claim, Claim.payer_id == Payer.id)
     .where(Manager.id == bindparam("manager_id")))
 
+# A payer and who claimed it (None: nobody), for the claim
+_PAYER_AND_CLAIMANT = (
+    select(Payer.id, Claim.keycloak_user_id)
+    .outerjoin(Claim, Claim.payer_id == Payer.id)
+    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code == bindparam("payer_code")))
+_CLAIMANT = select(Claim.keycloak_user_id).where(Claim.payer_id == bindparam("payer_id"))
+
 # Built once, as plain inserts (the ORM's unit of work cost more than the statements): the attempt log's row, and a
 # claim that a racing claim of the same payer, committed first, leaves uninserted instead of failing
 _RECORD_ATTEMPT = insert(VerificationAttempt).values(
@@ -163,19 +170,20 @@ class PayerRegistry:
     # --- claims ---------------------------------------------------------------------------
     def claim(self, manager_id: str, payer_code: str, keycloak_user_id: str) -> ClaimOutcome:
         """Record payer → user. Idempotent for the same user; the unique constraint settles races."""
-        payer = self._find_payer(manager_id, payer_code)
-        if payer is None:
-            return ClaimOutcome.UNKNOWN_PAYER
-        if payer.claim is not None:
-            return self._existing_claim_outcome(payer.claim.keycloak_user_id, keycloak_user_id)
         connection = self._session.connection()
+        found = connection.execute(_PAYER_AND_CLAIMANT,
+                                   {"manager_id": manager_id, "payer_code": payer_code}).one_or_none()
+        if found is None:
+            return ClaimOutcome.UNKNOWN_PAYER
+        if found.keycloak_user_id is not None:
+            return self._existing_claim_outcome(found.keycloak_user_id, keycloak_user_id)
         inserted = connection.execute(_RECORD_CLAIM[connection.dialect.name],
-                                      {"payer_id": payer.id, "user_id": keycloak_user_id, "at": utcnow()})
+                                      {"payer_id": found.id, "user_id": keycloak_user_id, "at": utcnow()})
         if inserted.first() is not None:
             self._session.commit()
             return ClaimOutcome.CLAIMED
         # a racing claim of this payer committed first (its row lock made this insert wait for it)
-        winner = self._session.scalar(select(Claim.keycloak_user_id).where(Claim.payer_id == payer.id))
+        winner = connection.execute(_CLAIMANT, {"payer_id": found.id}).scalar()
         if winner is None:  # pragma: no cover - the winner released it again in between
             return ClaimOutcome.CLAIMED_BY_OTHER
         return self._existing_claim_outcome(winner, keycloak_user_id)
