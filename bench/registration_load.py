@@ -35,8 +35,8 @@ from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings  # n
 
 OUT = VAR / "bench"
 CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_REGISTRATION_CONCURRENCY", "1,4,16").split(",")]
-ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "3"))          # alternations per concurrency
-PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "8"))    # registrations per worker and round
+ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "6"))          # alternations per concurrency
+PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "10"))   # registrations per worker and round
 WARM_UP = 30
 MANAGER = "benchmark"
 FORM_FLOW = "esoseska registration form"
