@@ -5,7 +5,9 @@ var/bench/stack, imports enough generated payers, then registers residents over 
 the form (open the registration page, post the form, follow redirects to "Preverite e-pošto"). At concurrency 1, 4
 and 16 it alternates rounds with the `esoseska-payer-check` execution REQUIRED and DISABLED (the same Keycloak, the
 same run), so drift of the machine falls on both sides alike. Latency is one whole registration (page + post);
-registrations per second is completed registrations over the round's wall time. Prints a table with the
+registrations per second is completed registrations over the round's wall time. It also counts the CPU time the
+bridge and Keycloak spent per registration (from /proc, each process with its children): at concurrency 4 and more
+the two cores are busy, so every CPU millisecond the check costs is throughput lost. Prints a table with the
 with/without ratios and writes var/bench/registration.json.
 """
 from __future__ import annotations
@@ -101,13 +103,37 @@ def register(stack: Stack, payer: tuple[str, str]) -> tuple[float, bool]:
     return seconds, ok
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU time of a process and of all its descendants, as /proc tells it now."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid: (parent pid, CPU s)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, grew = {root_pid}, True
+    while grew:
+        found = {pid for pid, (parent, _) in stats.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sum(stats[pid][1] for pid in tree if pid in stats)
+
+
 def run_round(stack: Stack, payers: Payers, concurrency: int, count: int) -> dict:
     work = [payers.take() for _ in range(count)]
+    cpu_before = {name: cpu_seconds(service.process.pid) for name, service in (("bridge", stack.bridge),
+                                                                                 ("keycloak", stack.keycloak))}
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda payer: register(stack, payer), work))
     wall = time.perf_counter() - started
-    return {"latencies": [s for s, ok in results if ok], "errors": sum(not ok for _, ok in results), "wall": wall}
+    cpu = {f"{name}_cpu_s": cpu_seconds(service.process.pid) - cpu_before[name]
+           for name, service in (("bridge", stack.bridge), ("keycloak", stack.keycloak))}
+    return {"latencies": [s for s, ok in results if ok], "errors": sum(not ok for _, ok in results), "wall": wall,
+            "count": count, **cpu}
 
 
 def set_payer_check(admin: KeycloakAdmin, enabled: bool) -> None:
@@ -127,7 +153,10 @@ def summarize(rounds: list[dict]) -> dict:
     return {"registrations": done, "errors": sum(r["errors"] for r in rounds),
             "median_ms": round(statistics.median(latencies) * 1000, 1) if done else None,
             "p95_ms": round(percentile(latencies, 95) * 1000, 1) if done else None,
-            "per_second": round(done / sum(r["wall"] for r in rounds), 2)}
+            "per_second": round(done / sum(r["wall"] for r in rounds), 2),
+            # CPU per registration sent (a failed one cost CPU too)
+            **{f"{name}_cpu_ms": round(1000 * sum(r[f"{name}_cpu_s"] for r in rounds) / sum(r["count"] for r in rounds),
+                                       1) for name in ("bridge", "keycloak")}}
 
 
 def bridge_call_ms(stack: Stack) -> dict:
@@ -178,13 +207,13 @@ def main() -> None:
             print("failed registration:", failure, file=sys.stderr)
     print("registration through Keycloak (form posts; Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)")
     print(f"{'conc':>4} {'check':>6} {'regs':>5} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'regs/s':>7}"
-          f" {'median ×':>9} {'regs/s ×':>9}")
+          f" {'CPU ms/reg: Keycloak':>21} {'bridge':>7} {'median ×':>9} {'regs/s ×':>9}")
     for row in rows:
         for label, key in (("with", "with_check"), ("without", "without_check")):
             r = row[key]
             ratios = (f" {row['median_ratio']:>9} {row['throughput_ratio']:>9}" if key == "with_check" else "")
             print(f"{row['concurrency']:>4} {label:>6} {r['registrations']:>5} {r['errors']:>6} {r['median_ms']:>10}"
-                  f" {r['p95_ms']:>8} {r['per_second']:>7}{ratios}")
+                  f" {r['p95_ms']:>8} {r['per_second']:>7} {r['keycloak_cpu_ms']:>21} {r['bridge_cpu_ms']:>7}{ratios}")
     print(f"as Keycloak timed its calls to the bridge: verify median {bridge_calls['check_median_ms']} ms, "
           f"claim median {bridge_calls['claim_median_ms']} ms")
     (OUT / "registration.json").write_text(json.dumps(rows, indent=2))

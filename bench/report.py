@@ -44,6 +44,17 @@ def rows() -> list[tuple[str, str, str, str]]:
             ratio = by_concurrency[4]["throughput_ratio"] * 100
             table.append(("registrations/s with the check vs without, concurrency 4", "≥ 95 %", f"{ratio:.1f} %",
                           "yes" if ratio >= 95 else "no"))
+            w, wo = by_concurrency[4]["with_check"], by_concurrency[4]["without_check"]
+            if "bridge_cpu_ms" in w:
+                keycloak_added = w["keycloak_cpu_ms"] - wo["keycloak_cpu_ms"]
+                table.append(("CPU per registration the check adds, concurrency 4: Keycloak + bridge "
+                              "(of Keycloak's own without the check)", "",
+                              f"{keycloak_added:+.1f} + {w['bridge_cpu_ms']} ms (of {wo['keycloak_cpu_ms']} ms): "
+                              f"{(keycloak_added + w['bridge_cpu_ms']) / wo['keycloak_cpu_ms'] * 100:.1f} %", ""))
+    calls = load("registration-bridge-calls")
+    if calls:
+        table.append(("Keycloak's calls to the bridge during the registrations, as Keycloak timed them (median)", "",
+                      f"verify {calls['check_median_ms']} ms, claim {calls['claim_median_ms']} ms", ""))
     verify = load("verify")
     for database, figures in (verify or {}).items():
         for r in figures["closed_loop"]:
