@@ -61,8 +61,10 @@ def rows() -> list[tuple[str, str, str, str]]:
             table.append((f"verify on {database}, closed loop, concurrency {r['concurrency']}", "",
                           f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']}", ""))
         fixed = figures["open_loop"]
-        table.append((f"verify on {database}: p99 at {fixed['rate']} req/s (open loop)", "< 20 ms",
-                      f"{fixed['p99_ms']} ms (p50 {fixed['p50_ms']} ms, errors {fixed['errors']})",
+        runs = fixed.get("p99_ms_runs", [fixed["p99_ms"]])
+        table.append((f"verify on {database}: p99 at {fixed['rate']} req/s (open loop; median of {len(runs)} runs)",
+                      "< 20 ms", f"{fixed['p99_ms']} ms (runs: {' / '.join(map(str, runs))}; p50 {fixed['p50_ms']} ms, "
+                      f"errors {fixed['errors']})",
                       "yes" if fixed["p99_ms"] < 20 else "no"))
         saturation = max(r["rps"] for r in figures["closed_loop"])
         errors = sum(r["errors"] for r in figures["closed_loop"])

@@ -3,7 +3,8 @@
 Starts the bridge (gunicorn, 2 workers) with demo payers, once on SQLite (var/bench/) and once on PostgreSQL (a
 throwaway durable cluster on loopback, as production runs it), then drives it from this process with an async HTTP
 client: (a) closed loop at several concurrencies (throughput, p50/p99, errors) and (b) an open loop at a fixed 200
-requests per second (p99 against the 20 ms target). Every request is signed and has its own request id, as
+requests per second (p99 against the 20 ms target), three times: the tail of one 5-second run swings with what else
+this shared machine does, so the median of the three is the figure and all three are shown. Every request is signed and has its own request id, as
 Keycloak's are. Prints tables and writes var/bench/verify.json.
 
 The client shares the 2 cores with the bridge, so it is kept lean: plain asyncio sockets, one connection per call
@@ -41,6 +42,7 @@ VERIFY_PATH = "/v1/registrations/verify"
 CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_VERIFY_CONCURRENCY", "1,4,16,64").split(",")]
 SECONDS = float(os.environ.get("BENCH_VERIFY_SECONDS", "5"))
 FIXED_RATE = 200
+OPEN_LOOP_RUNS = 3
 DATABASES = os.environ.get("BENCH_VERIFY_DATABASES", "sqlite,postgresql").split(",")
 
 
@@ -157,7 +159,10 @@ def measure(database_url: str) -> dict:
     bridge.start().wait_ready()
     try:
         closed = [asyncio.run(closed_loop(port, c)) for c in CONCURRENCIES]
-        fixed = asyncio.run(open_loop(port, FIXED_RATE))
+        runs = [asyncio.run(open_loop(port, FIXED_RATE)) for _ in range(OPEN_LOOP_RUNS)]
+        fixed = {**sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2],  # the run with the median p99
+                 "p99_ms_runs": [r["p99_ms"] for r in runs], "errors": sum(r["errors"] for r in runs),
+                 "requests": sum(r["requests"] for r in runs)}
     finally:
         bridge.stop()
     return {"closed_loop": closed, "open_loop": fixed}
@@ -176,8 +181,9 @@ def main() -> None:
             print(f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
                   f"{r['errors']:>7}")
         fixed = result["open_loop"]
-        print(f"verify on {kind}, open loop at {fixed['rate']} req/s: p50 {fixed['p50_ms']} ms, "
-              f"p99 {fixed['p99_ms']} ms, errors {fixed['errors']} of {fixed['requests']}")
+        print(f"verify on {kind}, open loop at {fixed['rate']} req/s, median of {len(fixed['p99_ms_runs'])} runs: "
+              f"p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms (runs: {', '.join(map(str, fixed['p99_ms_runs']))}),"
+              f" errors {fixed['errors']} of {fixed['requests']}")
     (OUT / "verify.json").write_text(json.dumps(results, indent=2))
 
 
