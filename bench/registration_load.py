@@ -2,7 +2,10 @@
 
 Starts the dev stack (Keycloak start-dev with our JAR, bridge under gunicorn, MailDev) on free ports under
 var/bench/stack, imports enough generated payers, then registers residents over plain HTTP as a browser submits
-the form (open the registration page, post the form, follow redirects to "Preverite e-pošto"). At concurrency 1, 4
+the form (open the registration page, post the form, follow redirects to "Preverite e-pošto"). With
+BENCH_REGISTRATION_MODE=production the stack is the one production runs instead: Keycloak built (`kc.sh build`) and
+started with `start --optimized` (themes cached) on PostgreSQL, the bridge on PostgreSQL too, both databases on a
+durable throwaway cluster on loopback; the figures then go to registration-production.json. At concurrency 1, 4
 and 16 it alternates rounds with the `esoseska-payer-check` execution REQUIRED and DISABLED (the same Keycloak, the
 same run), so drift of the machine falls on both sides alike. Latency is one whole registration (page + post);
 registrations per second is completed registrations over the round's wall time. It also counts the CPU time the
@@ -22,8 +25,10 @@ import statistics
 import subprocess
 import sys
 import time
+import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -32,14 +37,17 @@ from keycloak import KeycloakAdmin
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devstack.layout import REALM, VAR, VENV_BIN, Ports  # noqa: E402
-from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings  # noqa: E402
+from devstack.layout import REALM, VAR, VENV_BIN, Ports, free_port  # noqa: E402
+from devstack.postgres import PostgresCluster  # noqa: E402
+from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, KeycloakDatabase, Stack, StackSettings  # noqa: E402
 
 OUT = VAR / "bench"
 CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_REGISTRATION_CONCURRENCY", "1,4,16").split(",")]
 ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "6"))          # alternations per concurrency
 PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "10"))   # registrations per worker and round
 WARM_UP = 30
+PRODUCTION = os.environ.get("BENCH_REGISTRATION_MODE", "dev") == "production"
+RESULTS = "registration-production" if PRODUCTION else "registration"
 MANAGER = "benchmark"
 FORM_FLOW = "esoseska registration form"
 PAYER_CHECK = "esoseska-payer-check"
@@ -167,13 +175,37 @@ def bridge_call_ms(stack: Stack) -> dict:
     return {f"{name}_median_ms": statistics.median(values) if values else None for name, values in calls.items()}
 
 
+@contextmanager
+def stack_settings():
+    """The dev stack's settings; in production mode, with both databases on a durable PostgreSQL cluster."""
+    if not PRODUCTION:
+        yield StackSettings(ports=Ports.free(), var_dir=OUT / "stack", fresh=True)
+        return
+    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="bench-postgres-")), free_port(),
+                              log_path=OUT / "registration-postgres.log", durable=True)
+    try:
+        cluster.start()
+        password = cluster.create_role("keycloak")
+        cluster.create_database("keycloak", owner="keycloak")
+        yield StackSettings(ports=Ports.free(), var_dir=OUT / "stack-production", fresh=True,
+                            keycloak_database=KeycloakDatabase(cluster.jdbc_url("keycloak"), "keycloak", password),
+                            bridge_database_url=cluster.create_database("bridge"))
+    finally:
+        cluster.remove()
+
+
 def main() -> None:
+    with stack_settings() as settings:
+        measure(settings)
+
+
+def measure(settings: StackSettings) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     total = 2 * (WARM_UP + sum(ROUNDS * PER_ROUND * c for c in CONCURRENCIES))  # both modes take one each
     payers = Payers(total)
     csv_path = OUT / "registration-payers.csv"
     payers.write_csv(csv_path)
-    stack = Stack(StackSettings(ports=Ports.free(), var_dir=OUT / "stack", fresh=True))
+    stack = Stack(settings)
     try:
         stack.start()
         env = {**os.environ, **stack.settings.bridge_environment()}
@@ -205,7 +237,9 @@ def main() -> None:
         stack.stop()
         for failure in FAILURES[:3]:
             print("failed registration:", failure, file=sys.stderr)
-    print("registration through Keycloak (form posts; Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)")
+    print("registration through Keycloak (form posts; " + (
+        "Keycloak start --optimized and the bridge (gunicorn, 2 workers) on PostgreSQL)" if PRODUCTION else
+        "Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)"))
     print(f"{'conc':>4} {'check':>6} {'regs':>5} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'regs/s':>7}"
           f" {'CPU ms/reg: Keycloak':>21} {'bridge':>7} {'median ×':>9} {'regs/s ×':>9}")
     for row in rows:
@@ -216,8 +250,8 @@ def main() -> None:
                   f" {r['p95_ms']:>8} {r['per_second']:>7} {r['keycloak_cpu_ms']:>21} {r['bridge_cpu_ms']:>7}{ratios}")
     print(f"as Keycloak timed its calls to the bridge: verify median {bridge_calls['check_median_ms']} ms, "
           f"claim median {bridge_calls['claim_median_ms']} ms")
-    (OUT / "registration.json").write_text(json.dumps(rows, indent=2))
-    (OUT / "registration-bridge-calls.json").write_text(json.dumps(bridge_calls, indent=2))
+    (OUT / f"{RESULTS}.json").write_text(json.dumps(rows, indent=2))
+    (OUT / f"{RESULTS}-bridge-calls.json").write_text(json.dumps(bridge_calls, indent=2))
 
 
 if __name__ == "__main__":

@@ -25,36 +25,43 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory_gib:.0f} GiB, Python {platform.python_version()}"
 
 
-def rows() -> list[tuple[str, str, str, str]]:
-    """(measure, target, measured, met) for every target the issue sets."""
+def registration_rows(name: str, stack: str) -> list[tuple[str, str, str, str]]:
+    """The rows of one registration bench (`name`.json), its measures prefixed with the stack it ran on."""
     table = []
-    registration = load("registration")
+    registration = load(name)
     if registration:
         by_concurrency = {r["concurrency"]: r for r in registration}
         for c, r in sorted(by_concurrency.items()):
             w, wo = r["with_check"], r["without_check"]
-            table.append((f"registration, concurrency {c}: median / p95 ms, regs/s (with / without check)", "",
-                          f"{w['median_ms']} / {w['p95_ms']} ms, {w['per_second']}/s vs {wo['median_ms']} / "
+            table.append((f"{stack}: registration, concurrency {c}: median / p95 ms, regs/s (with / without check)",
+                          "", f"{w['median_ms']} / {w['p95_ms']} ms, {w['per_second']}/s vs {wo['median_ms']} / "
                           f"{wo['p95_ms']} ms, {wo['per_second']}/s; errors {w['errors'] + wo['errors']}", ""))
         if 1 in by_concurrency:
             added = (by_concurrency[1]["median_ratio"] - 1) * 100
-            table.append(("median registration latency added by the check, concurrency 1", "≤ 5 %",
+            table.append((f"{stack}: median registration latency added by the check, concurrency 1", "≤ 5 %",
                           f"{added:+.1f} %", "yes" if added <= 5 else "no"))
         if 4 in by_concurrency:
             ratio = by_concurrency[4]["throughput_ratio"] * 100
-            table.append(("registrations/s with the check vs without, concurrency 4", "≥ 95 %", f"{ratio:.1f} %",
-                          "yes" if ratio >= 95 else "no"))
+            table.append((f"{stack}: registrations/s with the check vs without, concurrency 4", "≥ 95 %",
+                          f"{ratio:.1f} %", "yes" if ratio >= 95 else "no"))
             w, wo = by_concurrency[4]["with_check"], by_concurrency[4]["without_check"]
             if "bridge_cpu_ms" in w:
                 keycloak_added = w["keycloak_cpu_ms"] - wo["keycloak_cpu_ms"]
-                table.append(("CPU per registration the check adds, concurrency 4: Keycloak + bridge "
+                table.append((f"{stack}: CPU per registration the check adds, concurrency 4: Keycloak + bridge "
                               "(of Keycloak's own without the check)", "",
                               f"{keycloak_added:+.1f} + {w['bridge_cpu_ms']} ms (of {wo['keycloak_cpu_ms']} ms): "
                               f"{(keycloak_added + w['bridge_cpu_ms']) / wo['keycloak_cpu_ms'] * 100:.1f} %", ""))
-    calls = load("registration-bridge-calls")
+    calls = load(f"{name}-bridge-calls")
     if calls:
-        table.append(("Keycloak's calls to the bridge during the registrations, as Keycloak timed them (median)", "",
+        table.append((f"{stack}: Keycloak's calls to the bridge, as Keycloak timed them (median)", "",
                       f"verify {calls['check_median_ms']} ms, claim {calls['claim_median_ms']} ms", ""))
+    return table
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    """(measure, target, measured, met) for every target the issue sets."""
+    table = registration_rows("registration", "dev stack (start-dev, H2; bridge on SQLite)")
+    table += registration_rows("registration-production", "production mode (start --optimized; PostgreSQL)")
     verify = load("verify")
     for database, figures in (verify or {}).items():
         for r in figures["closed_loop"]:
