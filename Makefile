@@ -39,7 +39,7 @@ test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
 # (about 17 minutes on 2 cores; run it on an otherwise idle machine)
-bench: setup
+bench: setup $(POSTGRES)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/verify_load.py
 	$(VENV)/bin/python bench/registration_load.py
