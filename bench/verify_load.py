@@ -4,8 +4,8 @@ Starts the bridge (gunicorn, 2 workers) with demo payers, once on SQLite (var/be
 throwaway durable cluster on loopback, as production runs it), then drives it from this process with an async HTTP
 client: (a) closed loop at several concurrencies (throughput, p50/p99, errors) and (b) an open loop at a fixed 200
 requests per second (p99 against the 20 ms target), three times: the tail of one 5-second run swings with what else
-this shared machine does, so the median of the three is the figure and all three are shown. Every request is signed and has its own request id, as
-Keycloak's are. Prints tables and writes var/bench/verify.json.
+this shared machine does, so the median of the three is the figure and all three are shown. Every request is signed
+and has its own request id, as Keycloak's are. Prints tables and writes var/bench/verify.json.
 
 The client shares the 2 cores with the bridge, so it is kept lean: plain asyncio sockets, one connection per call
 (gunicorn's sync workers close each one anyway, as they do Keycloak's). An httpx client spent about 2.2 ms of CPU per
@@ -24,7 +24,6 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -87,9 +87,10 @@ class _Columns:
                                                      for c in OPTIONAL_COLUMNS)
 
 
-# What a Slovenian billing export holds when it is UTF-8: ASCII, the letters of Latin-1 and Latin Extended-A (č š ž ć
-# đ …), Cyrillic, punctuation, currency and letterlike signs. Any other character in a file that decodes as UTF-8 is
-# far more likely Windows-1250 whose bytes happen to form UTF-8: "ČŠ" is C8 8A there, which UTF-8 reads as "Ȋ".
+# What a Slovenian billing export holds when it is UTF-8: ASCII, the letters of Latin-1 and Latin Extended-A
+# (č š ž ć đ …), Cyrillic, punctuation, currency and letterlike signs. Any other character in a file that decodes as
+# UTF-8 is far more likely Windows-1250 whose bytes happen to form UTF-8: "ČŠ" is C8 8A there, which UTF-8 reads
+# as "Ȋ".
 _UNLIKELY_IN_UTF8 = re.compile("[^\x00-\x7f\u00a0-\u017f\u0400-\u04ff\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
 
 
@@ -102,12 +103,12 @@ def detect_encoding(stream: BinaryIO) -> str:
         stream.seek(start)
         return "utf-8-sig"
     stream.seek(start)
-    utf8, unlikely = _scan(stream, "utf-8")
+    utf8, unlikely = _scan(stream, "utf-8", watch=_UNLIKELY_IN_UTF8)
     if utf8 and not unlikely:
         encoding = "utf-8"
     else:
         stream.seek(start)
-        cp1250 = _scan(stream, "cp1250")[0]
+        cp1250, _ = _scan(stream, "cp1250")
         if not (utf8 or cp1250):
             raise CsvImportError([RowError(0, "the file is not text in UTF-8 or Windows-1250: save the list as CSV")])
         encoding = "cp1250" if cp1250 else "utf-8"
@@ -115,17 +116,18 @@ def detect_encoding(stream: BinaryIO) -> str:
     return encoding
 
 
-def _scan(stream: BinaryIO, encoding: str) -> tuple[bool, bool]:
-    """Whether the rest of the stream decodes in this encoding, and whether it holds characters unlikely in UTF-8."""
+def _scan(stream: BinaryIO, encoding: str, watch: re.Pattern | None = None) -> tuple[bool, bool]:
+    """Whether the rest of the stream decodes in this encoding, and whether its text matches `watch` anywhere."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    unlikely = False
+    matched = False
     try:
         while chunk := stream.read(1 << 16):
-            unlikely = unlikely or _UNLIKELY_IN_UTF8.search(decoder.decode(chunk)) is not None
+            text = decoder.decode(chunk)
+            matched = matched or (watch is not None and watch.search(text) is not None)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return False, unlikely
-    return True, unlikely
+        return False, matched
+    return True, matched
 
 
 def _dialect_for(header_line: str) -> str:

@@ -6,7 +6,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, Insert, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,10 +52,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def inserts_ignoring_conflicts(entity, key_columns: list, **values) -> dict[str, Insert]:
-    """`INSERT … ON CONFLICT (key) DO NOTHING RETURNING key` for each database the bridge runs on, by dialect name: a
-    row whose key exists is not inserted (no row returned; rowcount is not reliable with RETURNING, which SQLAlchemy
-    adds on PostgreSQL anyway) and nothing is raised, so the transaction stays usable."""
-    return {name: dialect.insert(entity).values(**values).on_conflict_do_nothing(index_elements=key_columns)
+class InsertIfAbsent:
+    """`INSERT … ON CONFLICT (key) DO NOTHING RETURNING key`, built once for each database the bridge runs on: a row
+    whose key exists is not inserted, and nothing is raised, so the transaction stays usable. (Whether a row went in
+    is read from RETURNING: rowcount is not reliable with it, and SQLAlchemy adds it on PostgreSQL anyway.)"""
+
+    def __init__(self, entity, key_columns: list, **values) -> None:
+        self._statements: dict[str, Insert] = {
+            name: dialect.insert(entity).values(**values).on_conflict_do_nothing(index_elements=key_columns)
             .returning(*key_columns)
             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+    def __call__(self, connection: Connection, parameters: dict) -> bool:
+        """Run it in the connection's transaction; True when the row went in."""
+        return connection.execute(self._statements[connection.dialect.name], parameters).first() is not None

@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
-from .db import inserts_ignoring_conflicts
+from .db import InsertIfAbsent
 from .guessing import GuessingGuard
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
@@ -39,8 +39,8 @@ _CLAIMANT = select(Claim.keycloak_user_id).where(Claim.payer_id == bindparam("pa
 _RECORD_ATTEMPT = insert(VerificationAttempt).values(
     manager_id=bindparam("manager_id"), payer_code=bindparam("payer_code"), outcome=bindparam("outcome"),
     client_ip=bindparam("client_ip"), at=bindparam("at"))
-_RECORD_CLAIM = inserts_ignoring_conflicts(Claim, [Claim.payer_id], payer_id=bindparam("payer_id"),
-                                           keycloak_user_id=bindparam("user_id"), claimed_at=bindparam("at"))
+_RECORD_CLAIM = InsertIfAbsent(Claim, [Claim.payer_id], payer_id=bindparam("payer_id"),
+                               keycloak_user_id=bindparam("user_id"), claimed_at=bindparam("at"))
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
 _ABSENT_DIGEST = "0" * 64
@@ -145,7 +145,7 @@ class PayerRegistry:
         else:
             outcome = Outcome.VERIFIED
         connection.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
-                                      "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
+                                             "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
         self._session.commit()
         return CheckResult(outcome, manager_id, code)
 
@@ -177,9 +177,7 @@ class PayerRegistry:
             return ClaimOutcome.UNKNOWN_PAYER
         if found.keycloak_user_id is not None:
             return self._existing_claim_outcome(found.keycloak_user_id, keycloak_user_id)
-        inserted = connection.execute(_RECORD_CLAIM[connection.dialect.name],
-                                      {"payer_id": found.id, "user_id": keycloak_user_id, "at": utcnow()})
-        if inserted.first() is not None:
+        if _RECORD_CLAIM(connection, {"payer_id": found.id, "user_id": keycloak_user_id, "at": utcnow()}):
             self._session.commit()
             return ClaimOutcome.CLAIMED
         # a racing claim of this payer committed first (its row lock made this insert wait for it)

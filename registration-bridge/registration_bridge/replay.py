@@ -13,15 +13,14 @@ from datetime import timedelta
 from sqlalchemy import bindparam, delete
 from sqlalchemy.orm import Session
 
-from .db import inserts_ignoring_conflicts
+from .db import InsertIfAbsent
 from .models import SeenSignature, utcnow
 
 PRUNE_EVERY_SECONDS = 60.0
 _last_prune = float("-inf")  # per process: each worker prunes at most once a minute, not on every call
 
 # built once: a seen signature inserts no row, and raises nothing that would spoil the call's transaction
-_RECORD = inserts_ignoring_conflicts(SeenSignature, [SeenSignature.signature],
-                                     signature=bindparam("signature"), at=bindparam("at"))
+_RECORD = InsertIfAbsent(SeenSignature, [SeenSignature.signature], signature=bindparam("signature"), at=bindparam("at"))
 
 
 def first_use(session: Session, signature_header: str, tolerance_seconds: int) -> bool:
@@ -32,8 +31,7 @@ def first_use(session: Session, signature_header: str, tolerance_seconds: int) -
     now = utcnow()
     connection = session.connection()
     _prune(connection, now - timedelta(seconds=2 * tolerance_seconds))
-    recorded = connection.execute(_RECORD[connection.dialect.name], {"signature": key, "at": now})
-    return recorded.first() is not None
+    return _RECORD(connection, {"signature": key, "at": now})
 
 
 def _prune(connection, before) -> None:
