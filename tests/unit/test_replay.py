@@ -17,7 +17,7 @@ from .support import CLAIMS, VERIFY, count, sessions, verify_body
 
 def test_the_same_signed_call_is_accepted_once(seeded, client):
     body = json.dumps(verify_body(request_id="r-1")).encode()
-    headers = {HEADER: sign("unit-test-callback-secret", body)}
+    headers = {HEADER: sign("unit-test-callback-secret", "POST", VERIFY, body)}
     first = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
     again = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
     assert first.status_code == 200 and first.get_json()["ok"] is True
@@ -46,7 +46,7 @@ def test_signatures_past_the_tolerance_are_forgotten(seeded, post_signed, monkey
 
 def _send_twice(client, path: str, payload: dict):
     body = json.dumps(payload).encode()
-    headers = {HEADER: sign("unit-test-callback-secret", body)}
+    headers = {HEADER: sign("unit-test-callback-secret", "POST", path, body)}
     return [client.post(path, data=body, headers=headers, content_type="application/json") for _ in range(2)]
 
 
