@@ -45,10 +45,10 @@ def test_racing_claims_of_one_payer_give_it_to_exactly_one_user(seeded):
 
 
 def test_one_signed_call_sent_by_racing_replays_is_accepted_once(seeded):
-    header = "t=1700000000,v1=" + "ab" * 32
+    verified = "ab" * 32  # the signature that verified, as signing.verify returns it
 
     def call(session, _i):
-        accepted = first_use(session, header, tolerance_seconds=300)
+        accepted = first_use(session, verified, tolerance_seconds=300)
         session.commit()  # as the call's answer does (api/callbacks.py): the others wait for this, then see it
         return accepted
 
