@@ -85,8 +85,11 @@ _OVERALL_FAILURES = select(func.count()).select_from(
     select(VerificationAttempt.id).where(_FAILED, VerificationAttempt.at >= bindparam("since"))
     .limit(bindparam("limit")).subquery())
 # Checks of one payer code wait for each other until the one before has committed its attempt (PostgreSQL: a lock
-# of this transaction on the key, released by its commit or rollback)
-_PG_SERIALIZE = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
+# of this transaction on the key, released by its commit or rollback). The lock is held through the commit, so that
+# commit does not wait for its WAL to reach the disk (synchronous_commit off, this transaction only): else every
+# check of a code would queue behind the previous one's fsync. A database crash can lose the last few hundred ms of
+# attempt rows (and of the replay cache, written in the same transaction), never leave them inconsistent.
+_PG_SERIALIZE = text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtext(:key))")
 
 
 class GuessingGuard:
@@ -100,10 +103,11 @@ class GuessingGuard:
         the attempt: it holds this payer code's checks back until that transaction ends."""
         now = now or utcnow()
         connection = self._session.connection()  # plain statements: see payer_registry._MANAGER_PAYER_CLAIM
+        under_attack = self.under_attack()  # (looked up now and then: before the lock, not while holding it)
         _serialize(connection, f"{manager_id}:{payer_code}")
         network = network_key(client_ip)
         if network is not None:
-            budget = (self._s.ip_max_failures_per_hour_under_attack if self.under_attack()
+            budget = (self._s.ip_max_failures_per_hour_under_attack if under_attack
                       else self._s.ip_max_failures_per_hour)
             from_network = connection.execute(
                 _NETWORK_FAILURES, {"network": network, "since": now - timedelta(hours=1)}).scalar_one()

@@ -56,7 +56,8 @@ def run_pass(session: Session, s: Settings, now: datetime | None = None,
     when given: what an earlier pass of this process has not seen)."""
     now = now or utcnow()
     report = PassReport()
-    expired = now - timedelta(days=s.retention_days)
+    # never what the guessing limits still count (a payer code's window), however short the retention is set
+    expired = min(now - timedelta(days=s.retention_days), now - timedelta(hours=s.payer_failure_window_hours))
     for model, before in ((VerificationAttempt, expired), (InquiryLog, expired), (PayerUnlock, expired),
                           (AuditEntry, now - timedelta(days=s.audit_retention_days))):
         report.deleted[model.__tablename__] = _delete_before(session, model, before)
