@@ -170,14 +170,18 @@ def test_a_post_from_another_origin_is_refused_even_with_the_token(stack, mail, 
     assert response.status_code == 403
 
 
-def test_the_form_of_the_page_itself_still_sends_one_inquiry(stack, mail, allowance):
+@pytest.mark.parametrize("origin", [None, "page", "null"])
+def test_the_form_of_the_page_itself_still_sends_one_inquiry(stack, mail, allowance, origin):
     marker = new_marker()
     sender = f"vesna.{marker}@example.si"
     session = requests.Session()
+    if origin:  # a browser sends the page's origin, or "null" under Keycloak's Referrer-Policy: no-referrer
+        session.headers["Origin"] = stack.settings.keycloak_url if origin == "page" else origin
     page = submit(session, open_form(session, stack), name="Vesna Zupan", email=sender, message=f"Dvigalo {marker}")
     assert page.soup.find(id="inquiry-sent"), page.text[:800]
     mail.wait_for(MANAGER_MAIL, "Vesna Zupan")
     (message,) = mails_with(mail, marker)
+    assert page.response.status_code == 200
     assert [address for _, address in mail.reply_to(message)] == [sender]
 
 

@@ -100,11 +100,13 @@ final class InquiryCsrf {
 
     /**
      * Whether the browser's Origin (or, without it, Referer) is the page's own origin. Browsers send Origin with
-     * every cross-site POST; a request with neither header is left to the token.
+     * every cross-site POST; under "Referrer-Policy: no-referrer" (Keycloak's pages send it) they send
+     * {@code Origin: null} and no Referer even from the page itself, so "null" and no header say nothing: the
+     * token decides.
      */
     static boolean fromOwnOrigin(String origin, String referer, URI page) {
         String own = origin(page);
-        if (origin != null && !origin.isBlank()) {
+        if (origin != null && !origin.isBlank() && !"null".equals(origin.strip())) {
             return own != null && own.equals(normalized(origin.strip()));
         }
         if (referer != null && !referer.isBlank()) {
@@ -118,9 +120,6 @@ final class InquiryCsrf {
     }
 
     private static String normalized(String origin) {
-        if ("null".equals(origin)) {
-            return null;
-        }
         try {
             return origin(new URI(origin));
         } catch (java.net.URISyntaxException e) {
