@@ -1,12 +1,16 @@
 """Inquiries ("Povpraševanje") from people without an account: rate-limited, e-mailed to the chosen manager."""
 from __future__ import annotations
 
+import email.policy
 import re
 import smtplib
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +31,27 @@ class Inquiry:
 # An address a reply can go to: ASCII (no SMTPUTF8 needed), nothing that could split a header (<>,"; space).
 EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                            r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+MAX_NAME = 200
+# Besides letters, marks, digits and spaces, what names (and the names of firms) are written with. Everything
+# else is refused: controls and line/paragraph separators (they end a header line or give a 500 in the mail
+# library), format characters (bidi overrides, zero-width), and the syntax of addresses and encoded words
+# (, ; : < > @ " \ = ?) that would let a mail program read a second address or another name into Reply-To.
+NAME_PUNCTUATION = frozenset(".-'’‘()&/\u2010\u2011\u2013")
+
+
+def name_problem(name: str) -> str | None:
+    """Why this (stripped) name can not be the display name of the sender: a field error code, or None."""
+    if not name:
+        return "required"
+    if len(name) > MAX_NAME:
+        return "too_long"
+    for ch in name:
+        category = unicodedata.category(ch)
+        if not (category[0] in "LMN" or category == "Zs" or ch in NAME_PUNCTUATION):
+            return "invalid_characters"
+    return None
 
 
 def normalize_message(text: str) -> str:
@@ -63,23 +88,52 @@ class InquiryDesk:
         """E-mail the inquiry to the manager (reply goes to the sender); raises RateLimited or MailFailed."""
         if not self.within_limits(inquiry.client_ip):
             raise RateLimited()
+        message = self._message(inquiry, manager)
         self._session.add(InquiryLog(manager_id=manager.id, client_ip=inquiry.client_ip))
         self._session.flush()
         try:
             with smtplib.SMTP(self._settings.smtp_host, self._settings.smtp_port, timeout=10) as smtp:
-                smtp.send_message(self._message(inquiry, manager))
+                smtp.send_message(message)
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
             self._session.rollback()
             raise MailFailed(str(exc)) from exc
         self._session.commit()
 
     def _message(self, inquiry: Inquiry, manager: Manager) -> EmailMessage:
-        message = EmailMessage()
-        message["From"] = formataddr(("eSoseska", self._settings.mail_from))
-        message["To"] = formataddr((manager.name, manager.contact_email or ""))
-        message["Reply-To"] = formataddr((inquiry.name, inquiry.email))
-        message["Subject"] = f"Povpraševanje z eSoseske: {inquiry.name}"
-        message.set_content(
-            f"{inquiry.name} <{inquiry.email}> sprašuje prek portala eSoseska:\n\n{inquiry.message}\n\n"
-            f"Odgovorite na to sporočilo; odgovor prejme pošiljatelj.\n")
+        """The mail, its addresses built as structured addresses (never parsed from text a visitor typed).
+
+        The name was checked (name_problem) and the address too (EMAIL_ADDRESS); the Reply-To is read back as a
+        mail program would and the mail is not sent unless it holds exactly the sender's address.
+        """
+        if name_problem(inquiry.name) or not EMAIL_ADDRESS.fullmatch(inquiry.email):
+            raise MailFailed("the inquiry's name or address was not checked")
+        try:
+            message = EmailMessage(policy=MAIL_POLICY)
+            message["From"] = Address(display_name="eSoseska", addr_spec=self._settings.mail_from)
+            message["To"] = Address(display_name=_plain(manager.name), addr_spec=manager.contact_email or "")
+            message["Reply-To"] = Address(display_name=inquiry.name, addr_spec=inquiry.email)
+            message["Subject"] = f"Povpraševanje z eSoseske: {inquiry.name}"
+            message.set_content(
+                f"{inquiry.name} <{inquiry.email}> sprašuje prek portala eSoseska:\n\n{inquiry.message}\n\n"
+                f"Odgovorite na to sporočilo; odgovor prejme pošiljatelj.\n")
+            raw = message.as_bytes()
+        except (ValueError, TypeError, IndexError) as exc:  # a misconfigured From or a manager's odd address
+            raise MailFailed(f"the mail could not be built: {exc}") from exc
+        if _reply_addresses(raw) != [inquiry.email]:
+            raise MailFailed("Reply-To would not hold exactly the sender's address")
         return message
+
+
+# the mail library's policy for writing the message (headers folded and encoded by RFC 5322/2047, CRLF)
+MAIL_POLICY = email.policy.SMTP
+
+
+def _plain(name: str) -> str:
+    """A manager's name as a display name (from the managers list, not from a visitor): one printable line."""
+    return name if name.isprintable() else ""
+
+
+def _reply_addresses(raw: bytes) -> list[str]:
+    """The addresses of Reply-To as a mail program reads the message that will be sent."""
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    return [address for _, address in getaddresses(headers.get_all("Reply-To", []))]

@@ -6,7 +6,8 @@ import logging
 from flask import jsonify, request
 
 from ..context import db_session, registry, settings
-from ..inquiries import EMAIL_ADDRESS, Inquiry, InquiryDesk, MailFailed, RateLimited, normalize_message
+from ..inquiries import (EMAIL_ADDRESS, Inquiry, InquiryDesk, MailFailed, RateLimited, name_problem,
+                         normalize_message)
 from .callbacks import signed_blueprint
 from .validation import Field, read_object
 
@@ -16,7 +17,8 @@ log = logging.getLogger(__name__)
 FIELDS = {
     "request_id": Field(64),
     "manager_id": Field(64, required=True),
-    "name": Field(200, required=True),
+    # any characters, up to a bound: a bad name is a field error the page shows at the name (name_problem)
+    "name": Field(4000, required=True, own_check=True),
     "email": Field(254, required=True),
     "message": Field(4000, required=True, multiline=True),
     "client_ip": Field(64),
@@ -30,7 +32,9 @@ def send_inquiry():
     body = read_object(request, FIELDS)
     errors = [{"field": f, "code": "required"} for f in ("manager_id", "name", "email", "message")
               if not body.get(f, "").strip()]
-    if body.get("email", "").strip() and not EMAIL_ADDRESS.match(body["email"].strip()):
+    if body.get("name", "").strip() and (problem := name_problem(body["name"].strip())):
+        errors.append({"field": "name", "code": problem})
+    if body.get("email", "").strip() and not EMAIL_ADDRESS.fullmatch(body["email"].strip()):
         errors.append({"field": "email", "code": "invalid_email"})
     if "message" in body:
         body["message"] = normalize_message(body["message"])
@@ -42,7 +46,7 @@ def send_inquiry():
     elif manager is not None and not manager.contact_email:
         errors.append({"field": "manager_id", "code": "no_inquiries"})
     if errors:
-        return jsonify(ok=False, errors=errors)
+        return jsonify(ok=False, errors=errors), 400
 
     inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"],
                       body.get("client_ip"))

@@ -107,14 +107,15 @@ SPEC = {
         "/v1/inquiries": {"post": {
             "security": SIGNED,
             "requestBody": {"required": True, **_json(_object(
-                {"manager_id": _string(64), "name": _string(200), "email": _string(254), "message": _string(4000, NO_CONTROL_BUT_LINE_BREAKS),
+                {"manager_id": _string(64), "name": _string(4000), "email": _string(254), "message": _string(4000, NO_CONTROL_BUT_LINE_BREAKS),
                  "client_ip": _string(64), "locale": _string(16), "request_id": _string(64)},
                 ["manager_id", "name", "email", "message"]))},
-            "responses": _responses({
+            "responses": {**_responses({
                 "202": {"description": "sent to the manager", **_json({"type": "object"})},
-                "200": {"description": "errors per field", **_json(FIELD_ERRORS)},
                 "429": {"description": "too many inquiries", **_json(ERROR)},
-                "503": {"description": "mail could not be sent", **_json(ERROR)}})}},
+                "503": {"description": "mail could not be sent", **_json(ERROR)}}),
+                "400": {"description": "errors per field (name: required, too_long, invalid_characters), or a "
+                                       "malformed body", **_json({"oneOf": [FIELD_ERRORS, ERROR]})}}}},
         "/v1/managers/{manager_id}/payers": {"post": {
             "summary": "Import the manager's payer list (CSV; the rules of `registration-bridge import-payers`)",
             "security": ADMIN, "parameters": [MANAGER_ID],

@@ -18,6 +18,7 @@ class Field:
     required: bool = False
     multiline: bool = False  # allows line breaks (and tabs), still no other control characters
     many: int = 0  # > 0: a list of at most this many strings (each checked as above)
+    own_check: bool = False  # the endpoint checks the characters itself (and answers a field error for them)
 
 
 def read_object(request: Request, schema: dict[str, Field]) -> dict:
@@ -48,7 +49,8 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict:
             problems.append(f"field {name!r} must be a string")
         elif len(value) > spec.max_length:
             problems.append(f"field {name!r} is longer than {spec.max_length} characters")
-        elif any((ord(ch) < 32 and not (spec.multiline and ch in "\r\n\t")) or ord(ch) == 127 for ch in value):
+        elif not spec.own_check and any((ord(ch) < 32 and not (spec.multiline and ch in "\r\n\t")) or ord(ch) == 127
+                                        for ch in value):
             problems.append(f"field {name!r} contains control characters")
         else:
             values[name] = value

@@ -15,6 +15,8 @@
         <#else>
             <p class="instruction">${msg("inquiryIntro")}</p>
             <form id="kc-inquiry-form" class="${properties.kcFormClass!}" action="${e.inquiryUrl()}" method="post" novalidate="novalidate">
+                <#-- the CSRF token: the page takes a POST only with it (InquiryCsrf) -->
+                <input type="hidden" name="csrf" value="${inquiryCsrf!''}"/>
                 <#assign err = messagesPerField.get('name')>
                 <@e.field name="name" label=msg("inquiryName") error=err>
                     <@e.textInput name="name" value=(inquiry.name)!'' error=err autocomplete="name" maxlength="200" help=false/>

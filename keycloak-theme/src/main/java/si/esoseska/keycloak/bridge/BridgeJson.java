@@ -43,7 +43,7 @@ public final class BridgeJson {
         return bytes(body);
     }
 
-    /** The answer to an inquiry: 202 sent, 200 with field errors, 429 rate limited. */
+    /** The answer to an inquiry: 202 sent, 400 with field errors (200 from bridges before 400), 429 rate limited. */
     public static InquiryResult parseInquiry(int status, byte[] json) throws BridgeUnavailableException {
         if (status == 429) {
             return new InquiryResult(InquiryResult.Outcome.RATE_LIMITED, null, List.of());
@@ -52,7 +52,7 @@ public final class BridgeJson {
         if (status == 202 && root.path("ok").asBoolean(false)) {
             return new InquiryResult(InquiryResult.Outcome.SENT, text(root, "manager_name"), List.of());
         }
-        if (status == 200 && !root.path("ok").asBoolean(true)) {
+        if ((status == 400 || status == 200) && !root.path("ok").asBoolean(true)) {
             List<VerifyResult.FieldError> errors = new ArrayList<>();
             for (JsonNode error : root.path("errors")) {
                 String code = text(error, "code");

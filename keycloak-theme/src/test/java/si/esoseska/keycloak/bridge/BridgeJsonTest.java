@@ -130,9 +130,10 @@ class BridgeJsonTest {
         assertNull(result.managerName());
     }
 
-    @Test
-    void refusedInquiryCarriesTheFieldErrors() throws Exception {
-        InquiryResult result = BridgeJson.parseInquiry(200, utf8("{\"ok\":false,\"errors\":["
+    @ParameterizedTest(name = "HTTP {0}")
+    @ValueSource(ints = {400, 200}) // 400 since the bridge answers field errors so; 200 from bridges before
+    void refusedInquiryCarriesTheFieldErrors(int status) throws Exception {
+        InquiryResult result = BridgeJson.parseInquiry(status, utf8("{\"ok\":false,\"errors\":["
                 + "{\"field\":\"email\",\"code\":\"invalid_email\"},"
                 + "{\"field\":\"manager_id\",\"code\":\"no_inquiries\"},"
                 + "{\"field\":\"message\"}]}"));

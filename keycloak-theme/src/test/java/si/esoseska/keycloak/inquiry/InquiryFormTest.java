@@ -120,6 +120,74 @@ class InquiryFormTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Čč, evil@attacker.example", "Ana; evil@attacker.example", "Ana <evil@attacker.example>",
+            "\"Ana\" <evil@attacker.example>", "Ana: evil@attacker.example;", "=?utf-8?q?Ana=2C_evil=40attacker.example?=",
+            "Ana\r\nBcc: victim@example.si", "Ana\nNovak", "Ana\u2028Novak", "Ana\u2029Novak", "Ana\u0085Novak",
+            "Ana\u0000Novak", "Ana\tNovak", "Ana\u001b[31m", "Ana\u007fNovak", "Ana\u202eNovak", "Ana\u200bNovak",
+            "evil@attacker.example", "Ana\\Novak", "Ana 😀"})
+    void aNameThatCouldSplitOrSpoofTheReplyToIsInvalid(String name) {
+        assertEquals(List.of("name:inquiryNameInvalid"), errors(form(name, "ana@example.si", "staninvest", "Vprašanje")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Ana Novak", "Žiga Čeč", "Jean-Luc O’Brien", "Ana (Staninvest)", "Novak & Novak",
+            "Dr. Ana Marija Novak-Kranjc", "José Ñúñez", "Ана Новак", "李小龍", "Ana\u00a0Novak", "Ana 2.",
+            "O'Brien/Novak"})
+    void realNamesAreValid(String name) {
+        assertEquals(List.of(), errors(form(name, "ana@example.si", "staninvest", "Vprašanje")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Vprašanje\u0000", "Vprašanje\u001b[31m", "Vprašanje\u007f", "a\u000bb"})
+    void aMessageWithControlCharactersIsInvalid(String message) {
+        assertEquals(List.of("message:inquiryMessageInvalid"), errors(form("Ana", "ana@example.si", "staninvest", message)));
+    }
+
+    @Test
+    void aMessageMayHaveLineBreaksAndTabs() {
+        assertEquals(List.of(), errors(form("Ana", "ana@example.si", "staninvest", "Vrstica 1\n\tVrstica 2\u2028")));
+    }
+
+    @ParameterizedTest(name = "{0}/{1} -> {2} at {3}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "name,       invalid_characters, inquiryNameInvalid,        name",
+            "name,       too_long,           inquiryNameTooLong,        name",
+            "name,       required,           inquiryNameMissing,        name",
+            "name,       something_new,      inquiryNameInvalid,        name",
+            "message,    too_long,           inquiryMessageTooLong,     message",
+            "message,    required,           inquiryMessageMissing,     message",
+            "email,      invalid_email,      inquiryEmailInvalid,       email",
+            "email,      required,           inquiryFieldMissing,       email",
+            "manager_id, unknown_manager,    managerUnknown,            managerId",
+            "manager_id, no_inquiries,       inquiryManagerNoInquiries, managerId",
+            "manager_id, something_new,      inquiryFieldInvalid,       managerId",
+    })
+    void theBridgesFieldErrorsAreShownAtTheirFields(String field, String code, String key, String formField) {
+        FormMessage message = InquiryResource.fieldMessage(new si.esoseska.keycloak.bridge.VerifyResult.FieldError(field, code));
+        assertEquals(key, message.getMessage());
+        assertEquals(formField, message.getField());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sl", "en"})
+    void theNewMessagesHaveTexts(String language) throws IOException {
+        Properties messages = new Properties();
+        messages.load(new StringReader(resource("/theme/esoseska/login/messages/messages_" + language + ".properties")));
+        for (String key : List.of("inquiryNameInvalid", "inquiryMessageInvalid", "inquiryFieldInvalid",
+                "inquiryFormExpired")) {
+            String text = messages.getProperty(key);
+            assertNotNull(text, key + " is missing in messages_" + language);
+            // Keycloak formats messages with MessageFormat: a lone ' would swallow the rest of the text
+            assertEquals(text.replace("''", "").indexOf('\''), -1, key);
+        }
+    }
+
+    @Test
+    void thePageSendsTheCsrfToken() throws IOException {
+        assertTrue(resource("/theme/esoseska/login/inquiry.ftl").contains("name=\"" + InquiryCsrf.FIELD + "\""));
+    }
+
     @Test
     void blankFieldsAreMissing() {
         InquiryForm form = InquiryForm.read(formData("name", "   ", "email", " ", "managerId", "\u2003",
