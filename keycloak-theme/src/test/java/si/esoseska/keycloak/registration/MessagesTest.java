@@ -86,4 +86,21 @@ class MessagesTest {
             assertTrue(!text.isBlank(), key + " is empty in " + resource);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"login/messages/messages_sl", "login/messages/messages_en", "email/messages/messages_sl",
+            "email/messages/messages_en"})
+    void noTextLosesAnApostrophe(String file) throws IOException {
+        // Keycloak formats every text with MessageFormat, where a lone ' starts a quote and is not shown
+        // ("the payer's name" would read "the payers name"): the files write it as ''
+        String resource = "/theme/esoseska/" + file + ".properties";
+        Properties messages = new Properties();
+        try (InputStream in = MessagesTest.class.getResourceAsStream(resource)) {
+            assertNotNull(in, resource);
+            messages.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        for (String key : messages.stringPropertyNames()) {
+            assertEquals(-1, messages.getProperty(key).replace("''", "").indexOf('\''), key + " in " + resource);
+        }
+    }
 }
