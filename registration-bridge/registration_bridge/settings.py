@@ -163,7 +163,8 @@ class Settings:
             raise SettingsError(f"BRIDGE_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.role not in ROLES:
             raise SettingsError(f"BRIDGE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}")
-        if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}", self.metrics_bind):
+        if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}",
+                                                  self.metrics_bind):
             raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
         if self.environment != "production":
             return

@@ -53,13 +53,14 @@ def gunicorn_bridge(directory: Path, **environment: str) -> Iterator[RunningBrid
     callbacks, admin, metrics, admin_metrics = free_port(), free_port(), free_port(), free_port()
     env = {"DATABASE_URL": database_url, "BRIDGE_CALLBACK_SECRET": CALLBACK_SECRET,
            "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY, "BRIDGE_LOG_FORMAT": "text", **environment}
+    gunicorn = [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind"]
     services = [
-        Service("bridge callbacks", [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", _bind(callbacks)],
+        Service("bridge callbacks", [*gunicorn, _bind(callbacks)],
                 env={**env, "BRIDGE_ROLE": "callbacks", "BRIDGE_METRICS_BIND": _bind(metrics),
                      "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics-callbacks")},
                 cwd=ROOT, log_path=directory / "callbacks.log",
                 ready=http_ok(f"http://127.0.0.1:{callbacks}/healthz"), ready_timeout=60),
-        Service("bridge admin API", [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", _bind(admin)],
+        Service("bridge admin API", [*gunicorn, _bind(admin)],
                 env={**env, "BRIDGE_ROLE": "admin", "BRIDGE_METRICS_BIND": _bind(admin_metrics),
                      "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics-admin")},
                 cwd=ROOT, log_path=directory / "admin.log",

@@ -34,7 +34,8 @@ def test_services_start_after_what_they_need_is_healthy():
 def test_the_health_checks_ask_the_right_endpoints():
     checks = {name: " ".join(service["healthcheck"]["test"]) for name, service in compose_config()["services"].items()}
     assert "http://127.0.0.1:9000/health/ready" in checks["keycloak"]
-    assert "http://127.0.0.1:8000/healthz" in checks["bridge"] and "http://127.0.0.1:8000/healthz" in checks["bridge-admin"]
+    assert "http://127.0.0.1:8000/healthz" in checks["bridge"]
+    assert "http://127.0.0.1:8000/healthz" in checks["bridge-admin"]
     assert "pg_isready" in checks["postgres"]
 
 
