@@ -95,8 +95,9 @@ class _SeenCodes:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        clustered = " WITHOUT ROWID" if connection.dialect.name == "sqlite" else ""  # one b-tree, not two
         connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.TABLE} "
-                                   "(payer_code VARCHAR(64) PRIMARY KEY, line INTEGER NOT NULL)")
+                                   f"(payer_code VARCHAR(64) PRIMARY KEY, line INTEGER NOT NULL){clustered}")
         connection.exec_driver_sql(f"DELETE FROM {self.TABLE}")  # left by an import that failed on this connection
         self._insert = (f"INSERT INTO {self.TABLE} (payer_code, line) VALUES "
                         + ("(?, ?)" if connection.dialect.paramstyle == "qmark" else "(%s, %s)"))
@@ -106,15 +107,20 @@ class _SeenCodes:
 
     def add(self, firsts: dict[str, int]) -> None:
         if firsts:
-            self._connection.exec_driver_sql(self._insert, list(firsts.items()))
+            # the driver's own executemany on the import's connection (SQLAlchemy's per-row checks doubled its cost)
+            cursor = self._connection.connection.cursor()
+            try:
+                cursor.executemany(self._insert, firsts.items())
+            finally:
+                cursor.close()
 
     def drop(self) -> None:
         self._connection.exec_driver_sql(f"DROP TABLE {self.TABLE}")
 
 
-def _first_of_each_code(batch: list["_Row"], seen: _SeenCodes, errors: _Errors) -> list["_Row"]:
-    """The rows of the batch whose code is new to this import; every other one is an error naming the first line."""
-    earlier = seen.first_lines(list({row.payer_code for row in batch}))
+def _first_of_each_code(batch: list["_Row"], earlier: dict[str, int], errors: _Errors) -> list["_Row"]:
+    """The rows of the batch whose code is new to this import (`earlier`: codes of earlier batches and their
+    first line); every other one is an error naming the line its code first stood on."""
     firsts: dict[str, int] = {}
     kept = []
     for row in batch:
@@ -123,7 +129,6 @@ def _first_of_each_code(batch: list["_Row"], seen: _SeenCodes, errors: _Errors) 
             errors.add(row.line, f"payer code {row.payer_code} is already on line {first_line}")
         else:
             kept.append(row)
-    seen.add(firsts)
     return kept
 
 
@@ -207,10 +212,10 @@ class PayerImport:
             for row in self._rows(text, errors):
                 batch.append(row)
                 if len(batch) >= BATCH_SIZE:
-                    self._apply(manager_id, _first_of_each_code(batch, seen, errors), report)
+                    self._apply(manager_id, batch, report, seen, errors)
                     batch = []
             if batch:
-                self._apply(manager_id, _first_of_each_code(batch, seen, errors), report)
+                self._apply(manager_id, batch, report, seen, errors)
             if errors.total:
                 raise CsvImportError(errors.report())
             if report.rows == 0:
@@ -293,13 +298,17 @@ class PayerImport:
         return _Row(line, code, password, _optional(values, columns.holder_name), _optional(values, columns.address),
                     _optional(values, columns.unit))
 
-    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport) -> None:
-        """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row)."""
-        if not batch:
-            return
-        codes = [row.payer_code for row in batch]
+    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport, seen: _SeenCodes,
+               errors: _Errors) -> None:
+        """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row); a
+        code repeated from an earlier row is an error instead."""
+        codes = list({row.payer_code for row in batch})
         existing = {r.payer_code: r for r in self._session.execute(
             _EXISTING_PAYERS, {"manager_id": manager_id, "codes": codes})}
+        # every code of an earlier batch is in the payers table by now: only those already there can repeat one
+        candidates = [code for code in codes if code in existing]
+        batch = _first_of_each_code(batch, seen.first_lines(candidates) if candidates else {}, errors)
+        seen.add({row.payer_code: row.line for row in batch})
         now = utcnow()
         inserts, updates = [], []
         for row in batch:
