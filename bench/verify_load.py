@@ -49,7 +49,7 @@ def signed_request(i: int) -> tuple[bytes, dict]:
     # a right bill password of a demo payer: the full path (lookup, hash, attempt row, ticket)
     body = json.dumps({"manager_id": "staninvest", "payer_code": "100200", "bill_password": "Polozn1ca",
                        "client_ip": f"10.{i % 250}.0.1", "request_id": uuid.uuid4().hex}).encode()
-    return body, {"X-Signature": sign(SECRET, body), "Content-Type": "application/json"}
+    return body, {"X-Signature": sign(SECRET, "POST", VERIFY_PATH, body), "Content-Type": "application/json"}
 
 
 def percentile(values: list[float], p: float) -> float:

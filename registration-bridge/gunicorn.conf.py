@@ -11,7 +11,8 @@ from pathlib import Path
 
 # Prometheus (registration_bridge/metrics.py): every worker writes its counts to one folder and the master's scrape
 # endpoint adds them up. Set before anything imports prometheus_client (it picks its value store at import).
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bridge-metrics-"))
+Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bridge-metrics-"))).mkdir(
+    parents=True, exist_ok=True)  # the import below already writes there (a gauge without labels)
 
 from registration_bridge.settings import Settings  # noqa: E402  (after the metrics folder is set)
 
@@ -39,9 +40,9 @@ control_socket_disable = True
 
 def on_starting(server):
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    metrics_dir.mkdir(parents=True, exist_ok=True)
     for stale in metrics_dir.glob("*.db"):  # counts of an earlier run in the same folder are not this run's
-        stale.unlink()
+        if not stale.name.endswith(f"_{os.getpid()}.db"):  # this master's own, from the import above
+            stale.unlink()
 
 
 def when_ready(server):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from . import retention
 from .guessing import GuessingGuard
 from .payer_registry import PayerRegistry
 from .settings import Settings
@@ -23,7 +24,10 @@ def settings() -> Settings:
 def db_session() -> Session:
     """The app context's database session, closed when the context ends."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["bridge.sessions"]()
+        extensions = current_app.extensions
+        g.db_session = extensions["bridge.sessions"]()
+        # the retention of personal data, by the running service: now and then, in a thread of its own
+        retention.maybe_start(extensions["bridge.engine"], extensions["bridge.sessions"], settings())
     return g.db_session
 
 

@@ -11,13 +11,17 @@ import os
 import time
 
 from flask import Flask, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, start_http_server
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
+                               start_http_server)
 
 PAYER_CHECKS = Counter("bridge_payer_checks_total", "Payer checks (registration and Dodaj upravnika) by outcome",
                        ["outcome"])
 PAYER_CLAIMS = Counter("bridge_payer_claims_total", "Claims of a payer for a Keycloak user by outcome", ["outcome"])
 PAYER_IMPORTS = Counter("bridge_payer_imports_total", "Payer list imports by result (ok or refused)", ["result"])
 PAYER_ROWS_IMPORTED = Counter("bridge_payer_rows_imported_total", "Payer rows applied by imports", ["change"])
+# 1 while the failed payer checks of the last hour exceed BRIDGE_MAX_FAILURES_PER_HOUR (guessing.py): alert on it
+GUESSING_UNDER_ATTACK = Gauge("bridge_guessing_under_attack", "1 while the bridge sees a flood of failed payer checks",
+                              multiprocess_mode="livemax")
 REQUEST_SECONDS = Histogram("bridge_request_duration_seconds", "Time to answer an HTTP request",
                             ["endpoint", "status"],
                             buckets=(.002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5))

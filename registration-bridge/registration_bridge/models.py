@@ -81,6 +81,9 @@ class VerificationAttempt(Base):
               postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
         Index("ix_verification_attempts_failures_payer_at", "payer_code", "at",
               postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+        # the failures of one client network (guessing.network_key) in the last hour
+        Index("ix_verification_attempts_failures_network_at", "client_network", "at",
+              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -88,7 +91,10 @@ class VerificationAttempt(Base):
     manager_id: Mapped[str] = mapped_column(String(64))
     payer_code: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(32))
-    client_ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    # as Keycloak sent it; after a day cut to its /24 or /48 (retention.py)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    # what the budget of a client is counted by: its IPv4 address or IPv6 /64 (guessing.network_key)
+    client_network: Mapped[str | None] = mapped_column(String(64))
 
 
 class PayerUnlock(Base):

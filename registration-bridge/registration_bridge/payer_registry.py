@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_payer_code
 from .db import InsertIfAbsent
-from .guessing import GuessingGuard
+from .guessing import GuessingGuard, network_key
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ _CLAIMANT = select(Claim.keycloak_user_id).where(Claim.payer_id == bindparam("pa
 # claim that a racing claim of the same payer, committed first, leaves uninserted instead of failing
 _RECORD_ATTEMPT = insert(VerificationAttempt).values(
     manager_id=bindparam("manager_id"), payer_code=bindparam("payer_code"), outcome=bindparam("outcome"),
-    client_ip=bindparam("client_ip"), at=bindparam("at"))
+    client_ip=bindparam("client_ip"), client_network=bindparam("client_network"), at=bindparam("at"))
 _RECORD_CLAIM = InsertIfAbsent(Claim, [Claim.payer_id], payer_id=bindparam("payer_id"),
                                keycloak_user_id=bindparam("user_id"), claimed_at=bindparam("at"))
 
@@ -55,8 +55,7 @@ class Outcome(str, enum.Enum):
     # refused by the guessing limits before the password was even compared (see guessing.py)
     LOCKED = "locked"
     DELAYED = "delayed"
-    IP_THROTTLED = "ip_throttled"
-    OVERALL_THROTTLED = "overall_throttled"
+    IP_THROTTLED = "ip_throttled"  # the client's network spent its failure budget
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class CheckResult:
     outcome: Outcome
     manager_id: str
     payer_code: str
+    # the bridge is under a guessing attack: the form should ask for a captcha (guessing.py)
+    captcha_required: bool = False
 
     @property
     def verified(self) -> bool:
@@ -123,7 +124,8 @@ class PayerRegistry:
 
     # --- the payer check ------------------------------------------------------------------
     def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:
-        """Check a payer against the bill. Writes only the attempt log."""
+        """Check a payer against the bill. Writes only the attempt log, and commits it (which lets the next check
+        of this payer code, held back by the guessing limits, go on)."""
         code = normalize_payer_code(payer_code)
         connection = self._session.connection()
         found = connection.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
@@ -145,9 +147,11 @@ class PayerRegistry:
         else:
             outcome = Outcome.VERIFIED
         connection.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
-                                             "outcome": outcome.value, "client_ip": client_ip, "at": utcnow()})
+                                             "outcome": outcome.value, "client_ip": client_ip,
+                                             "client_network": network_key(client_ip), "at": utcnow()})
         self._session.commit()
-        return CheckResult(outcome, manager_id, code)
+        captcha_required = self._guard is not None and self._guard.under_attack()
+        return CheckResult(outcome, manager_id, code, captcha_required)
 
     def _released_as_orphan(self, claim_id: int, user_id: str, claimed_at: datetime) -> bool:
         """A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one:

@@ -23,15 +23,13 @@ _last_prune = float("-inf")  # per process: each worker prunes at most once a mi
 _RECORD = InsertIfAbsent(SeenSignature, [SeenSignature.signature], signature=bindparam("signature"), at=bindparam("at"))
 
 
-def first_use(session: Session, signature_header: str, tolerance_seconds: int) -> bool:
-    """Record the call's signature in the session's transaction (the caller commits it); False when it was seen
-    before (a replay)."""
-    parts = dict(part.strip().partition("=")[::2] for part in signature_header.split(","))
-    key = parts.get("v1", "")[:64]
+def first_use(session: Session, signature: str, tolerance_seconds: int) -> bool:
+    """Record the signature that verified the call (signing.verify's answer; never a value taken from the header
+    unchecked) in the session's transaction (the caller commits it); False when it was seen before (a replay)."""
     now = utcnow()
     connection = session.connection()
     _prune(connection, now - timedelta(seconds=2 * tolerance_seconds))
-    return _RECORD(connection, {"signature": key, "at": now})
+    return _RECORD(connection, {"signature": signature, "at": now})
 
 
 def _prune(connection, before) -> None:

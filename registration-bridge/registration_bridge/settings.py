@@ -45,7 +45,19 @@ class Settings:
     payer_delay_base_seconds: int = 30
     payer_delay_max_seconds: int = 900
     ip_max_failures_per_hour: int = 100
+    # more failures than this in an hour, overall, is an attack: correct bill passwords still pass, the budget of a
+    # network shrinks to ip_max_failures_per_hour_under_attack and verify asks for a captcha (see guessing.py)
     max_failures_per_hour: int = 10000
+    ip_max_failures_per_hour_under_attack: int = 10
+    # how often each worker looks whether it is under attack
+    attack_check_seconds: int = 10
+    # personal data in the logs of checks and inquiries: rows older than this are deleted; client IPs older than
+    # ip_truncate_hours are cut to their /24 (IPv4) or /48 (IPv6); a pass at most every retention_pass_seconds
+    retention_days: int = 30
+    ip_truncate_hours: int = 24
+    retention_pass_seconds: int = 600
+    # the audit log (who imported or unlocked what) is kept longer: it is the managers' accountability record
+    audit_retention_days: int = 365
     # outgoing mail (inquiries to managers)
     smtp_host: str = "localhost"
     smtp_port: int = 1025
@@ -96,6 +108,12 @@ class Settings:
         "payer_delay_max_seconds": "BRIDGE_PAYER_DELAY_MAX_SECONDS",
         "ip_max_failures_per_hour": "BRIDGE_IP_MAX_FAILURES_PER_HOUR",
         "max_failures_per_hour": "BRIDGE_MAX_FAILURES_PER_HOUR",
+        "ip_max_failures_per_hour_under_attack": "BRIDGE_IP_MAX_FAILURES_PER_HOUR_UNDER_ATTACK",
+        "attack_check_seconds": "BRIDGE_ATTACK_CHECK_SECONDS",
+        "retention_days": "BRIDGE_RETENTION_DAYS",
+        "ip_truncate_hours": "BRIDGE_IP_TRUNCATE_HOURS",
+        "retention_pass_seconds": "BRIDGE_RETENTION_PASS_SECONDS",
+        "audit_retention_days": "BRIDGE_AUDIT_RETENTION_DAYS",
         "smtp_host": "BRIDGE_SMTP_HOST",
         "smtp_port": "BRIDGE_SMTP_PORT",
         "mail_from": "BRIDGE_MAIL_FROM",

@@ -129,20 +129,21 @@ def seeded(app):
 def post_signed(client):
     """POSTs a JSON body (or raw bytes) signed the way Keycloak signs it.
 
-    secret/timestamp change the signer; signed_body signs other bytes than those sent; signature replaces the
-    header value ("" sends no header at all).
+    secret/timestamp change the signer; signed_body signs other bytes than those sent, signed_path another path;
+    signature replaces the header value ("" sends no header at all).
     """
 
     def post(path: str, payload=None, *, raw: bytes | None = None, secret: str = CALLBACK_SECRET,
              timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None,
-             headers: dict[str, str] | None = None):
+             signed_path: str | None = None, headers: dict[str, str] | None = None):
         if isinstance(payload, dict) and "request_id" not in payload:
             payload = {**payload, "request_id": uuid.uuid4().hex}  # as Keycloak sends one with every call
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         if callable(timestamp):
             timestamp = timestamp()
         if signature is None:
-            signature = sign(secret, body if signed_body is None else signed_body, timestamp)
+            signature = sign(secret, "POST", signed_path or path, body if signed_body is None else signed_body,
+                             timestamp)
         sent = {**(headers or {}), **({HEADER: signature} if signature else {})}
         return client.post(path, data=body, headers=sent, content_type="application/json")
 

@@ -33,9 +33,9 @@ class RunningBridge:
     def verify(self, body: dict, timeout: float = 3) -> requests.Response:
         """A signed verify call as Keycloak makes it, on a connection of its own."""
         raw = json.dumps({"request_id": uuid.uuid4().hex, **body}).encode()
-        return requests.post(f"{self.callbacks_url}{VERIFY}", data=raw, timeout=timeout,
-                             headers={HEADER: sign(CALLBACK_SECRET, raw), "Content-Type": "application/json",
-                                      "Connection": "close"})
+        headers = {HEADER: sign(CALLBACK_SECRET, "POST", VERIFY, raw), "Content-Type": "application/json",
+                   "Connection": "close"}
+        return requests.post(f"{self.callbacks_url}{VERIFY}", data=raw, timeout=timeout, headers=headers)
 
 
 def _bind(port: int) -> str:

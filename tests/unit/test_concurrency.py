@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from registration_bridge.payer_registry import ClaimOutcome, PayerRegistry
+from registration_bridge.guessing import GuessingGuard
+from registration_bridge.payer_registry import ClaimOutcome, Outcome, PayerRegistry
 from registration_bridge.replay import first_use
 
+from ..figures import record
 from .support import MANAGER_ID, claims_by_payer, run_threads, sessions
 
 RACERS = 6
@@ -45,12 +47,41 @@ def test_racing_claims_of_one_payer_give_it_to_exactly_one_user(seeded):
 
 
 def test_one_signed_call_sent_by_racing_replays_is_accepted_once(seeded):
-    header = "t=1700000000,v1=" + "ab" * 32
+    verified = "ab" * 32  # the signature that verified, as signing.verify returns it
 
     def call(session, _i):
-        accepted = first_use(session, header, tolerance_seconds=300)
+        accepted = first_use(session, verified, tolerance_seconds=300)
         session.commit()  # as the call's answer does (api/callbacks.py): the others wait for this, then see it
         return accepted
 
     accepted = race(seeded, call)
     assert accepted.count(True) == 1
+
+
+GUESSERS = 8
+
+
+def test_racing_wrong_guesses_on_one_code_are_evaluated_exactly_as_the_rules_allow(seeded, settings):
+    """8 wrong guesses at once on one payer code, each on its own connection (as 8 gunicorn workers): the rules let
+    `payer_delay_after_failures` of them be compared, the rest must wait their delay, however they interleave."""
+    hasher = seeded.extensions["bridge.hasher"]
+    barrier = threading.Barrier(GUESSERS)
+    outcomes: list = [None] * GUESSERS
+    errors: list[BaseException] = []
+
+    def guess(i: int) -> None:
+        with sessions(seeded)() as session:
+            try:
+                registry = PayerRegistry(session, hasher, GuessingGuard(session, settings))
+                barrier.wait(timeout=30)
+                outcomes[i] = registry.check(MANAGER_ID, "100200", f"Napacno-{i}", f"198.51.100.{i}").outcome
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+    run_threads([threading.Thread(target=guess, args=(i,), daemon=True) for i in range(GUESSERS)], "a guesser")
+    assert errors == [], errors
+    evaluated = outcomes.count(Outcome.WRONG_BILL_PASSWORD)
+    record(f"wrong guesses evaluated of {GUESSERS} at once on one code ({seeded.extensions['bridge.engine'].dialect.name})",
+           f"{evaluated} (rule: {settings.payer_delay_after_failures})")
+    assert evaluated == settings.payer_delay_after_failures, outcomes
+    assert outcomes.count(Outcome.DELAYED) == GUESSERS - settings.payer_delay_after_failures, outcomes

@@ -77,7 +77,8 @@ def test_no_input_makes_the_bridge_fail_or_break_its_contract(case, seeded_app):
         response = case.call(app=seeded_app)
     elif case.method == "POST" and not isinstance(case.body, NotSet):
         raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode("utf-8")
-        headers = {HEADER: sign(CALLBACK_SECRET, raw), "Content-Type": "application/json"}
+        headers = {HEADER: sign(CALLBACK_SECRET, case.method.upper(), case.path, raw),
+                   "Content-Type": "application/json"}
         response = case.call(app=seeded_app, headers=headers, data=raw)
     else:
         response = case.call(app=seeded_app)

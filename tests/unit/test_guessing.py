@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from registration_bridge.cli import main as cli
-from registration_bridge.guessing import GuessingGuard
-from registration_bridge.models import VerificationAttempt
+from registration_bridge.guessing import GuessingGuard, network_key
+from registration_bridge.metrics import GUESSING_UNDER_ATTACK
+from registration_bridge.models import VerificationAttempt, utcnow
 
 from ..figures import record
 from .support import NOT_VERIFIED_ANSWER, PAYERS, VERIFY, attempt_outcomes, make_settings, sessions, verify_body
@@ -20,7 +21,8 @@ RIGHT = PAYERS["100200"]
 
 @pytest.fixture
 def settings(database_url):
-    return make_settings(database_url, ip_max_failures_per_hour=6, max_failures_per_hour=8)
+    return make_settings(database_url, ip_max_failures_per_hour=6, max_failures_per_hour=8,
+                         ip_max_failures_per_hour_under_attack=3, attack_check_seconds=0)
 
 
 def check(post_signed, password: str, code: str = "100200", ip: str = "192.0.2.10") -> dict:
@@ -107,13 +109,72 @@ def test_one_address_gets_a_failure_budget_per_hour_and_others_do_not_share_it(s
     assert check(post_signed, PAYERS["100201"], code="100201", ip="198.51.100.7")["ok"] is True
 
 
-def test_the_overall_failure_budget_stops_a_spread_out_attack(seeded, post_signed):
-    for n in range(8):  # eight addresses, eight codes: neither per-code nor per-address limits are reached
-        check(post_signed, "x", code=f"9{n}", ip=f"203.0.113.{n}")
-    assert check(post_signed, RIGHT, ip="203.0.113.200") == NOT_VERIFIED_ANSWER
-    assert attempt_outcomes(seeded)[-1] == "overall_throttled"
-    age_attempts(seeded, timedelta(minutes=61))
-    assert check(post_signed, RIGHT, ip="203.0.113.200")["ok"] is True
+def flood(app, failures: int, minutes_ago: float = 1) -> None:
+    """`failures` wrong guesses, each from its own network and on its own code, as a botnet spreads them."""
+    at = utcnow() - timedelta(minutes=minutes_ago)
+    rows = [{"manager_id": "staninvest", "payer_code": f"9{n}", "outcome": "wrong_bill_password",
+             "client_ip": f"2001:db8:{n // 65536:x}:{n % 65536:x}::1", "at": at} for n in range(failures)]
+    for row in rows:
+        row["client_network"] = network_key(row["client_ip"])
+    with sessions(app)() as s:
+        s.execute(insert(VerificationAttempt), rows)
+        s.commit()
+
+
+def test_a_flood_of_failures_refuses_no_correct_bill_password(seeded, post_signed, settings, caplog):
+    flood(seeded, settings.max_failures_per_hour)  # the overall limit reached, from many networks
+    answers = [check(post_signed, RIGHT, ip=f"192.0.2.{n}") for n in range(1, 21)]  # residents, fresh networks
+    refused = sum(not answer["ok"] for answer in answers)
+    record("correct bill passwords refused during a simulated flood", f"{refused} of {len(answers)}")
+    assert refused == 0
+    assert all(answer["captcha_required"] is True for answer in answers)  # the form may ask for a captcha
+    assert "overall_throttled" not in attempt_outcomes(seeded)
+    warnings = [r for r in caplog.records if r.levelname == "WARNING" and "under attack" in r.getMessage()]
+    assert len(warnings) == 1  # once for the attack, not once a call
+    assert GUESSING_UNDER_ATTACK._value.get() == 1
+
+
+def test_under_attack_a_failing_network_gets_a_smaller_budget(seeded, post_signed, settings):
+    flood(seeded, settings.max_failures_per_hour)
+    for _ in range(settings.ip_max_failures_per_hour_under_attack):
+        assert check(post_signed, "Napacno-1", code="555555", ip="198.51.100.7")["ok"] is False
+    answer = check(post_signed, PAYERS["100201"], code="100201", ip="198.51.100.7")
+    assert not answer["ok"] and answer["captcha_required"] is True
+    assert attempt_outcomes(seeded)[-1] == "ip_throttled"
+    assert check(post_signed, PAYERS["100201"], code="100201", ip="198.51.100.8")["ok"] is True
+
+
+def test_without_an_attack_the_answer_asks_for_no_captcha(seeded, post_signed, settings):
+    flood(seeded, settings.max_failures_per_hour, minutes_ago=61)  # an attack of more than an hour ago
+    answer = check(post_signed, RIGHT)
+    assert answer["ok"] is True and "captcha_required" not in answer
+    assert GUESSING_UNDER_ATTACK._value.get() == 0
+
+
+def test_the_addresses_of_one_ipv6_64_share_one_budget(seeded, post_signed):
+    for n, code in enumerate(("1", "2", "3", "4", "5", "6"), start=1):  # a new address of the /64 for each guess
+        check(post_signed, "x", code=code, ip=f"2001:db8:5:7::{n:x}")
+    assert check(post_signed, RIGHT, ip="2001:db8:5:7:ffff::99") == NOT_VERIFIED_ANSWER
+    assert attempt_outcomes(seeded)[-1] == "ip_throttled"
+    assert check(post_signed, RIGHT, ip="2001:db8:5:8::1")["ok"] is True  # the next /64 is another network
+
+
+def test_an_ipv4_mapped_address_counts_as_the_ipv4_address(seeded, post_signed):
+    for code in ("1", "2", "3"):
+        check(post_signed, "x", code=code, ip="198.51.100.7")
+    for code in ("4", "5", "6"):
+        check(post_signed, "x", code=code, ip="::ffff:198.51.100.7")
+    assert check(post_signed, RIGHT, ip="198.51.100.7") == NOT_VERIFIED_ANSWER
+    assert attempt_outcomes(seeded)[-1] == "ip_throttled"
+
+
+def test_network_keys():
+    assert network_key("198.51.100.7") == "198.51.100.7"
+    assert network_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert network_key("2001:db8:5:7:1:2:3:4") == network_key("2001:DB8:5:7::9") == "2001:db8:5:7::/64"
+    assert network_key("fe80::1%eth0") == "fe80::/64"
+    assert network_key("not an address") == "not an address"
+    assert network_key("") is None and network_key(None) is None
 
 
 def test_the_indexes_and_queries_name_the_same_failures_as_the_guard():

@@ -106,3 +106,16 @@ def test_processes_starting_together_migrate_once(empty_database_url):
         assert schema.current_revision(engine) == schema.head_revision()
     finally:
         engine.dispose()
+
+
+def test_0003_gives_the_attempts_of_older_versions_their_network(engine):
+    schema.upgrade(engine, "0002")
+    attempts = Table("verification_attempts", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        connection.execute(insert(attempts), [
+            {"at": utcnow(), "manager_id": "staninvest", "payer_code": "1", "outcome": "wrong_bill_password",
+             "client_ip": ip} for ip in ("198.51.100.7", "2001:db8:5:7::1", "::ffff:192.0.2.1", "junk", None)])
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        networks = connection.execute(text("SELECT client_network FROM verification_attempts ORDER BY id")).scalars()
+        assert list(networks) == ["198.51.100.7", "2001:db8:5:7::/64", "192.0.2.1", "junk", None]

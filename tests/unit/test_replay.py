@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
@@ -17,13 +18,25 @@ from .support import CLAIMS, VERIFY, count, sessions, verify_body
 
 def test_the_same_signed_call_is_accepted_once(seeded, client):
     body = json.dumps(verify_body(request_id="r-1")).encode()
-    headers = {HEADER: sign("unit-test-callback-secret", body)}
+    headers = {HEADER: sign("unit-test-callback-secret", "POST", VERIFY, body)}
     first = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
     again = client.post(VERIFY, data=body, headers=headers, content_type="application/json")
     assert first.status_code == 200 and first.get_json()["ok"] is True
     assert again.status_code == 401 and again.get_json() == {"error": "replayed"}
     record("replayed signed calls refused", "1 of 1 (the original accepted once)")
     assert count(seeded, VerificationAttempt) == 1
+
+
+@pytest.mark.parametrize("extra", [",v1=deadbeef", ",v2=deadbeef", ",v2=" + "0" * 64, ",t=1", ","])
+def test_a_captured_call_with_a_part_appended_is_refused_and_changes_nothing(seeded, client, extra):
+    # the cache keys on the signature that verified, and a header with more than its two parts verifies nothing
+    body = json.dumps(verify_body(request_id="r-1")).encode()
+    header = sign("unit-test-callback-secret", "POST", VERIFY, body)
+    first = client.post(VERIFY, data=body, headers={HEADER: header}, content_type="application/json")
+    again = client.post(VERIFY, data=body, headers={HEADER: header + extra}, content_type="application/json")
+    assert first.status_code == 200
+    assert again.status_code == 401 and again.get_json() == {"error": "invalid_signature"}
+    assert count(seeded, VerificationAttempt) == 1 and count(seeded, SeenSignature) == 1
 
 
 def test_the_same_form_sent_twice_is_two_calls(seeded, post_signed):
@@ -46,7 +59,7 @@ def test_signatures_past_the_tolerance_are_forgotten(seeded, post_signed, monkey
 
 def _send_twice(client, path: str, payload: dict):
     body = json.dumps(payload).encode()
-    headers = {HEADER: sign("unit-test-callback-secret", body)}
+    headers = {HEADER: sign("unit-test-callback-secret", "POST", path, body)}
     return [client.post(path, data=body, headers=headers, content_type="application/json") for _ in range(2)]
 
 

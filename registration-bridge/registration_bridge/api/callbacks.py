@@ -24,12 +24,13 @@ def signed_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     @bp.before_request
     def require_signature():
         s = settings()
-        header = request.headers.get(signing.HEADER)
-        if not signing.is_valid(header, request.get_data(cache=True), s.callback_secrets,
-                                s.signature_tolerance_seconds):
-            log.warning("refused callback %s: missing, bad or stale signature", request.path)
+        # signed: the method and the path as routed here (without a base path the bridge is mounted under)
+        verified = signing.verify(request.headers.get(signing.HEADER), request.method, request.path,
+                                  request.get_data(cache=True), s.callback_secrets, s.signature_tolerance_seconds)
+        if verified is None:
+            log.warning("refused callback %s: missing, malformed, bad or stale signature", request.path)
             return jsonify(error="invalid_signature"), 401
-        if not replay.first_use(db_session(), header, s.signature_tolerance_seconds):
+        if not replay.first_use(db_session(), verified, s.signature_tolerance_seconds):
             log.warning("refused callback %s: replayed", request.path)
             return jsonify(error="replayed"), 401
         return None

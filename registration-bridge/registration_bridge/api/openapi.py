@@ -61,7 +61,8 @@ SPEC = {
     "info": {"title": "eSoseska registration bridge", "version": "1"},
     "components": {"securitySchemes": {"callbackSignature": {
         "type": "apiKey", "in": "header", "name": "X-Signature",
-        "description": "t=<unix seconds>,v1=<hex HMAC-SHA256(callback secret, \"<t>.<raw body>\")>"},
+        "description": "t=<unix seconds>,v2=<hex HMAC-SHA256(callback secret, \"<t>\\n<METHOD>\\n<path>\\n"
+                       "<raw body>\")>, exactly (see registration_bridge/signing.py)"},
         "adminToken": {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": "A Keycloak access token of the realm with the audience payer-admin-api (client "

@@ -39,7 +39,7 @@ CLAIM_FIELDS = {
 # The form shows one answer for all of these, so the form can not be used to learn which payers exist.
 # (a locked or throttled payer code included: the form must not become an oracle for the lock either)
 NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED, Outcome.LOCKED,
-                Outcome.DELAYED, Outcome.IP_THROTTLED, Outcome.OVERALL_THROTTLED}
+                Outcome.DELAYED, Outcome.IP_THROTTLED}
 
 
 @bp.post("/verify")
@@ -59,13 +59,15 @@ def verify():
              result.outcome.value, extra={"event": "payer_check", "manager_id": result.manager_id,
                                           "payer_code": result.payer_code, "outcome": result.outcome.value})
     PAYER_CHECKS.labels(result.outcome.value).inc()
+    # under a guessing attack every answer asks the form for a captcha (the same for everybody: no oracle)
+    captcha = {"captcha_required": True} if result.captcha_required else {}
     if result.outcome is Outcome.UNKNOWN_MANAGER:
-        return jsonify(ok=False, errors=[{"field": "manager_id", "code": "unknown_manager"}])
+        return jsonify(ok=False, errors=[{"field": "manager_id", "code": "unknown_manager"}], **captcha)
     if result.outcome in NOT_VERIFIED:
-        return jsonify(ok=False, errors=[{"field": "bill_password", "code": "payer_not_verified"}])
+        return jsonify(ok=False, errors=[{"field": "bill_password", "code": "payer_not_verified"}], **captcha)
     ticket = tickets().issue(PayerRef(result.manager_id, result.payer_code))
     return jsonify(ok=True, ticket=ticket,
-                   attributes={"managers": [result.manager_id], "payer_accounts": [result.payer_account]})
+                   attributes={"managers": [result.manager_id], "payer_accounts": [result.payer_account]}, **captcha)
 
 
 @bp.post("/claims")

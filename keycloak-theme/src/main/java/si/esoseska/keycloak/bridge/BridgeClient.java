@@ -95,11 +95,19 @@ public final class BridgeClient {
         return BridgeJson.parseManagers(response.body());
     }
 
+    /**
+     * POSTs a signed call to an endpoint given relative to the bridge's base URL. The signature covers the method, the
+     * endpoint's path as the bridge routes it ({@code /v1/...}) and the body: with a bridgeUrl that has a base path
+     * ({@code https://host/bridge}) the call goes to {@code /bridge/v1/...}, but {@code /v1/...} is signed, because
+     * the bridge is mounted there (a proxy strips the prefix, or gunicorn's SCRIPT_NAME) and sees that path.
+     */
     private Answer postSigned(String path, byte[] body) throws BridgeUnavailableException {
         if (!settings.hasSecret()) {
             throw new BridgeUnavailableException("no callback secret is configured for the payer check");
         }
-        String signature = new CallbackSigner(settings.callbackSecret()).header(clock.instant().getEpochSecond(), body);
+        String route = path.startsWith("/") ? path : "/" + path;
+        String signature = new CallbackSigner(settings.callbackSecret())
+                .header(clock.instant().getEpochSecond(), "POST", route, body);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Accept", "application/json");

@@ -120,7 +120,8 @@ class BridgeClientTest {
         Seen request = seen.get(0);
         assertEquals("POST", request.method());
         assertEquals("/v1/registrations/verify", request.path());
-        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
+                request.header("X-Signature"));
         assertTrue(request.header("Content-Type").startsWith("application/json"));
         JsonNode body = new ObjectMapper().readTree(request.body());
         assertEquals("Šifra-č", body.get("bill_password").textValue());
@@ -147,11 +148,28 @@ class BridgeClientTest {
     }
 
     @Test
+    void underABasePathTheCallGoesThereButTheBridgesOwnPathIsSigned() throws Exception {
+        // bridgeUrl http://host/bridge: the bridge is mounted at /bridge (proxy prefix or SCRIPT_NAME) and routes
+        // /v1/registrations/verify, so that is what it checks the signature against
+        route("/bridge/v1/registrations/verify", json(200, VERIFIED));
+        BridgeSettings underBase = BridgeSettings.fromConfig(Map.of("bridgeUrl",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/bridge", "callbackSecret", SECRET));
+
+        new BridgeClient(underBase, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC)).verify(REQUEST);
+
+        Seen request = seen.get(0);
+        assertEquals("/bridge/v1/registrations/verify", request.path());
+        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
+                request.header("X-Signature"));
+    }
+
+    @Test
     void claimIsSignedToo() throws Exception {
         route("/v1/registrations/claims", json(201, "{\"status\":\"claimed\"}"));
         client(2000).claim("tkt.1", "user-1");
         Seen request = seen.get(0);
-        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/claims", request.body()),
+                request.header("X-Signature"));
         assertEquals("user-1", new ObjectMapper().readTree(request.body()).get("user_id").textValue());
     }
 
@@ -273,7 +291,8 @@ class BridgeClientTest {
         Seen request = seen.get(0);
         assertEquals("POST", request.method());
         assertEquals("/v1/inquiries", request.path());
-        assertEquals(new CallbackSigner(SECRET).header(NOW, request.body()), request.header("X-Signature"));
+        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/inquiries", request.body()),
+                request.header("X-Signature"));
         assertTrue(request.header("Content-Type").startsWith("application/json"));
         JsonNode body = new ObjectMapper().readTree(request.body());
         assertEquals("Žiga Čeč", body.get("name").textValue());
