@@ -114,14 +114,16 @@ class Stack:
             "registration bridge",
             [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge}"],
             env={**s.bridge_environment(), "BRIDGE_ROLE": "callbacks",
-                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}"},
+                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}",
+                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-callbacks")},  # one folder per gunicorn
             cwd=ROOT, log_path=s.logs / "bridge.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
         self.bridge_admin = Service(
             "registration bridge admin API",
             [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge_admin}"],
             env={**s.bridge_environment(), "BRIDGE_ROLE": "admin",
-                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}"},
+                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}",
+                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-admin")},
             cwd=ROOT, log_path=s.logs / "bridge-admin.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"), ready_timeout=30)
         self.portal = Service(

@@ -125,7 +125,8 @@ def test_the_bridge_runs_under_gunicorn_with_the_local_runs_settings_file(tmp_pa
     assert ("WORKDIR", "/app") in instructions(BRIDGE_DOCKERFILE)
 
 
-def test_the_gunicorn_settings_file_names_the_app_and_the_options():
+def test_the_gunicorn_settings_file_names_the_app_and_the_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the file sets it if unset: not in this process
     config: dict = {}
     exec(BRIDGE_GUNICORN_CONF.read_text(encoding="utf-8"), config)
     assert config["wsgi_app"] == "registration_bridge:create_app()"
