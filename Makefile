@@ -41,6 +41,7 @@ test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
 # (about 17 minutes on 2 cores; run it on an otherwise idle machine)
 bench: setup $(POSTGRES)
 	$(VENV)/bin/python bench/import_payers.py
+	$(VENV)/bin/python bench/upload_memory.py
 	$(VENV)/bin/python bench/verify_load.py
 	$(VENV)/bin/python bench/registration_load.py
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py

@@ -86,6 +86,11 @@ def rows() -> list[tuple[str, str, str, str]]:
         largest = max(imports, key=lambda r: r["rows"])
         table.append((f"payer import peak memory, {largest['rows']:_} rows".replace("_", " "), "< 200 MB",
                       f"{largest['peak_memory_mb']} MB", "yes" if largest["peak_memory_mb"] < 200 else "no"))
+    upload = load("upload-memory")
+    if upload:
+        table.append((f"admin API upload of {upload['file_mb']} MB ({upload['rows']:_} rows): worker peak RSS"
+                      .replace("_", " "), "< 300 MB", f"{upload['worker_peak_rss_mb']} MB ({upload['seconds']} s)",
+                      "yes" if upload["worker_peak_rss_mb"] < 300 and upload["status"] == 200 else "no"))
     startup = load("startup")
     if startup:
         table.append(("Keycloak start --optimized to ready, with / without our JAR (median)", "",

@@ -27,7 +27,9 @@ eSoseska identity stack is up (Ctrl-C stops all of it):
 
   Register / log in       {s.keycloak_url}/realms/{REALM}/account
   Keycloak admin console  {s.keycloak_url}/admin/   ({ADMIN_USER} / {ADMIN_PASSWORD}, dev only)
-  Registration bridge     {s.bridge_url}/healthz   {s.bridge_url}/v1/managers
+  Registration bridge     {s.bridge_url}/healthz   {s.bridge_url}/v1/managers   (what Keycloak calls)
+  Bridge admin API        {s.bridge_admin_url}/v1/managers/<id>/payers|claims|audit   (staff tokens)
+  Bridge metrics          {s.bridge_metrics_url}   {s.bridge_admin_metrics_url}   (Prometheus)
   Reference portal (app)  {s.portal_url}   (examples/portal: OIDC login, claims, Dodaj upravnika)
   Mail catcher            {s.mail_url}   (SMTP localhost:{s.ports.smtp}; JSON: {s.mail_url}/email)
 

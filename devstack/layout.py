@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,17 +40,21 @@ class Ports:
     smtp: int
     mail_web: int
     portal: int
+    bridge_admin: int           # the bridge's admin API (its own gunicorn: uploads never hold a callback's worker)
+    bridge_metrics: int         # Prometheus scrapes of the bridge's callbacks process
+    bridge_admin_metrics: int   # ... and of its admin API process
 
     @classmethod
     def dev(cls) -> "Ports":
-        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025, portal=5000)
+        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025, portal=5000,
+                   bridge_admin=8001, bridge_metrics=9100, bridge_admin_metrics=9101)
 
     @classmethod
     def free(cls) -> "Ports":
-        """Six different free ports: all are held open until all are chosen, so none is handed out twice."""
+        """Different free ports: all are held open until all are chosen, so none is handed out twice."""
         sockets = []
         try:
-            for _ in range(6):
+            for _ in fields(cls):
                 s = socket.socket()
                 s.bind(("127.0.0.1", 0))
                 sockets.append(s)

@@ -57,6 +57,18 @@ class StackSettings:
         return f"http://localhost:{self.ports.bridge}"
 
     @property
+    def bridge_admin_url(self) -> str:
+        return f"http://localhost:{self.ports.bridge_admin}"
+
+    @property
+    def bridge_metrics_url(self) -> str:
+        return f"http://localhost:{self.ports.bridge_metrics}/metrics"
+
+    @property
+    def bridge_admin_metrics_url(self) -> str:
+        return f"http://localhost:{self.ports.bridge_admin_metrics}/metrics"
+
+    @property
     def portal_url(self) -> str:
         return f"http://localhost:{self.ports.portal}"
 
@@ -101,8 +113,19 @@ class Stack:
         self.bridge = Service(
             "registration bridge",
             [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge}"],
-            env=s.bridge_environment(), cwd=ROOT, log_path=s.logs / "bridge.log",
+            env={**s.bridge_environment(), "BRIDGE_ROLE": "callbacks",
+                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}",
+                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-callbacks")},  # one folder per gunicorn
+            cwd=ROOT, log_path=s.logs / "bridge.log",
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
+        self.bridge_admin = Service(
+            "registration bridge admin API",
+            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge_admin}"],
+            env={**s.bridge_environment(), "BRIDGE_ROLE": "admin",
+                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}",
+                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-admin")},
+            cwd=ROOT, log_path=s.logs / "bridge-admin.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"), ready_timeout=30)
         self.portal = Service(
             "reference portal",
             [VENV_BIN / "gunicorn", "--chdir", ROOT / "examples" / "portal", "--bind", f"127.0.0.1:{s.ports.portal}",
@@ -218,7 +241,7 @@ class Stack:
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def services(self) -> tuple[Service, ...]:
-        return (self.mail, self.bridge, self.portal, self.keycloak)
+        return (self.mail, self.bridge, self.bridge_admin, self.portal, self.keycloak)
 
     def start(self) -> "Stack":
         busy = [port for port in vars(self.settings.ports).values() if port_in_use(port)]

@@ -17,8 +17,21 @@ from .tickets import TicketIssuer
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+# the routes of each process (Settings.role): the callbacks never share a worker with an upload or a slow admin
+# client; "all" is for tests that use both through one app
+ROUTES = {
+    "callbacks": ("health", "managers", "registrations", "inquiries", "claims", "openapi"),
+    "admin": ("health", "payer_admin", "openapi"),
+}
+ROUTES["all"] = tuple(dict.fromkeys(ROUTES["callbacks"] + ROUTES["admin"]))
+
+
+def create_app(settings: Settings | None = None, role: str | None = None) -> Flask:
+    """The app of one process of the bridge: `role` (default: the setting BRIDGE_ROLE) picks its routes."""
     settings = settings or Settings.from_env()
+    role = role or settings.role
+    if role not in ROUTES:
+        raise ValueError(f"unknown role {role!r}")
     # under gunicorn nothing is configured: without this the attempt lines (and the migration warnings of the
     # start) would be dropped
     logs.configure(settings.log_format)
@@ -60,13 +73,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from .api import claims, health, inquiries, managers, openapi, payer_admin, registrations
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(managers.bp)
-    app.register_blueprint(registrations.bp)
-    app.register_blueprint(inquiries.bp)
-    app.register_blueprint(claims.bp)
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(payer_admin.bp)
+    blueprints = {"health": health.bp, "managers": managers.bp, "registrations": registrations.bp,
+                  "inquiries": inquiries.bp, "claims": claims.bp, "openapi": openapi.bp, "payer_admin": payer_admin.bp}
+    for name in ROUTES[role]:
+        app.register_blueprint(blueprints[name])
 
     logs.install_correlation(app)
     metrics.install(app)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import heapq
 import io
 import operator
 import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -66,13 +67,69 @@ class _Row:
 
 @dataclass
 class _Errors:
-    items: list[RowError] = field(default_factory=list)
+    """The first MAX_REPORTED_ERRORS errors by line (duplicates are found a batch later than the rest)."""
+    _kept: list[tuple[int, int, RowError]] = field(default_factory=list)  # heap: (-line, -order, error)
     total: int = 0
 
     def add(self, line: int, message: str) -> None:
         self.total += 1
-        if len(self.items) < MAX_REPORTED_ERRORS:
-            self.items.append(RowError(line, message))
+        entry = (-line, -self.total, RowError(line, message))
+        if len(self._kept) < MAX_REPORTED_ERRORS:
+            heapq.heappush(self._kept, entry)
+        elif entry > self._kept[0]:  # an earlier line than the last one kept
+            heapq.heapreplace(self._kept, entry)
+
+    def report(self) -> list[RowError]:
+        items = [error for _, _, error in sorted(self._kept, reverse=True)]
+        if self.total > len(items):
+            items.append(RowError(0, f"and {self.total - len(items)} more errors"))
+        return items
+
+
+class _SeenCodes:
+    """The payer codes of this import so far and the line each first stood on, in a temporary table of the
+    import's connection: the database holds them, not the process (a 200 MB list has ten million codes, which as
+    a dict took gigabytes of the worker's memory)."""
+
+    TABLE = "payer_import_codes"
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        clustered = " WITHOUT ROWID" if connection.dialect.name == "sqlite" else ""  # one b-tree, not two
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.TABLE} "
+                                   f"(payer_code VARCHAR(64) PRIMARY KEY, line INTEGER NOT NULL){clustered}")
+        connection.exec_driver_sql(f"DELETE FROM {self.TABLE}")  # left by an import that failed on this connection
+        self._insert = (f"INSERT INTO {self.TABLE} (payer_code, line) VALUES "
+                        + ("(?, ?)" if connection.dialect.paramstyle == "qmark" else "(%s, %s)"))
+
+    def first_lines(self, codes: list[str]) -> dict[str, int]:
+        return {code: line for code, line in self._connection.execute(_SEEN_CODES, {"codes": codes})}
+
+    def add(self, firsts: dict[str, int]) -> None:
+        if firsts:
+            # the driver's own executemany on the import's connection (SQLAlchemy's per-row checks doubled its cost)
+            cursor = self._connection.connection.cursor()
+            try:
+                cursor.executemany(self._insert, firsts.items())
+            finally:
+                cursor.close()
+
+    def drop(self) -> None:
+        self._connection.exec_driver_sql(f"DROP TABLE {self.TABLE}")
+
+
+def _first_of_each_code(batch: list["_Row"], earlier: dict[str, int], errors: _Errors) -> list["_Row"]:
+    """The rows of the batch whose code is new to this import (`earlier`: codes of earlier batches and their
+    first line); every other one is an error naming the line its code first stood on."""
+    firsts: dict[str, int] = {}
+    kept = []
+    for row in batch:
+        first_line = earlier.get(row.payer_code) or firsts.setdefault(row.payer_code, row.line)
+        if first_line != row.line:
+            errors.add(row.line, f"payer code {row.payer_code} is already on line {first_line}")
+        else:
+            kept.append(row)
+    return kept
 
 
 class _Columns:
@@ -149,26 +206,21 @@ class PayerImport:
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         report = ImportReport(encoding=encoding)
         errors = _Errors()
-        seen: dict[str, int] = {}
         batch: list[_Row] = []
         try:
+            seen = _SeenCodes(self._session.connection())
             for row in self._rows(text, errors):
-                first_line = seen.setdefault(row.payer_code, row.line)
-                if first_line != row.line:
-                    errors.add(row.line, f"payer code {row.payer_code} is already on line {first_line}")
-                    continue
                 batch.append(row)
                 if len(batch) >= BATCH_SIZE:
-                    self._apply(manager_id, batch, report)
+                    self._apply(manager_id, batch, report, seen, errors)
                     batch = []
             if batch:
-                self._apply(manager_id, batch, report)
+                self._apply(manager_id, batch, report, seen, errors)
             if errors.total:
-                if errors.total > len(errors.items):
-                    errors.items.append(RowError(0, f"and {errors.total - len(errors.items)} more errors"))
-                raise CsvImportError(errors.items)
+                raise CsvImportError(errors.report())
             if report.rows == 0:
                 raise CsvImportError([RowError(2, "the file has no payers")])
+            seen.drop()
             if before_commit is not None:
                 before_commit(report)
             self._session.commit()
@@ -246,11 +298,17 @@ class PayerImport:
         return _Row(line, code, password, _optional(values, columns.holder_name), _optional(values, columns.address),
                     _optional(values, columns.unit))
 
-    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport) -> None:
-        """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row)."""
-        codes = [row.payer_code for row in batch]
+    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport, seen: _SeenCodes,
+               errors: _Errors) -> None:
+        """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row); a
+        code repeated from an earlier row is an error instead."""
+        codes = list({row.payer_code for row in batch})
         existing = {r.payer_code: r for r in self._session.execute(
             _EXISTING_PAYERS, {"manager_id": manager_id, "codes": codes})}
+        # every code of an earlier batch is in the payers table by now: only those already there can repeat one
+        candidates = [code for code in codes if code in existing]
+        batch = _first_of_each_code(batch, seen.first_lines(candidates) if candidates else {}, errors)
+        seen.add({row.payer_code: row.line for row in batch})
         now = utcnow()
         inserts, updates = [], []
         for row in batch:
@@ -284,6 +342,8 @@ def _optional(values: list[str], index: int | None) -> str | None:
 _EXISTING_PAYERS = (
     select(Payer.id, Payer.payer_code, Payer.bill_password_hash, Payer.holder_name, Payer.address, Payer.unit)
     .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code.in_(bindparam("codes", expanding=True))))
+_SEEN_CODES = text(f"SELECT payer_code, line FROM {_SeenCodes.TABLE} WHERE payer_code IN :codes").bindparams(
+    bindparam("codes", expanding=True))
 _INSERT_COLUMNS = ("manager_id", "payer_code", "bill_password_hash", "holder_name", "address", "unit", "updated_at")
 
 

@@ -1,15 +1,18 @@
-"""Prometheus metrics of the bridge, served at GET /metrics.
+"""Prometheus metrics of the bridge, served at GET /metrics on their own address (Settings.metrics_bind), never on
+the port Keycloak calls: the checks counted by outcome would undo the one answer the form gives every failure.
 
 Under gunicorn every worker counts for itself; with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py sets it) the
-counts of all workers are added up at each scrape, as Prometheus expects of one service.
+gunicorn master serves the scrapes (serve()) and adds up the counts of all workers, as Prometheus expects of one
+service.
 """
 from __future__ import annotations
 
 import os
 import time
 
-from flask import Blueprint, Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from flask import Flask, g, request
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
+                               start_http_server)
 
 PAYER_CHECKS = Counter("bridge_payer_checks_total", "Payer checks (registration and Dodaj upravnika) by outcome",
                        ["outcome"])
@@ -26,17 +29,26 @@ REQUEST_SECONDS = Histogram("bridge_request_duration_seconds", "Time to answer a
 # decided when prometheus_client is first imported (it picks its value store then), so decided here alike
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
-bp = Blueprint("metrics", __name__)
 
-
-@bp.get("/metrics")
-def metrics() -> Response:
+def registry() -> CollectorRegistry:
+    """What a scrape sees: the counts of every worker (multiprocess), else this process's own."""
     if MULTIPROCESS:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        from prometheus_client import REGISTRY as registry
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        combined = CollectorRegistry()
+        multiprocess.MultiProcessCollector(combined)
+        return combined
+    from prometheus_client import REGISTRY
+    return REGISTRY
+
+
+def exposition() -> str:
+    """The scrape's text (Prometheus text format)."""
+    return generate_latest(registry()).decode("utf-8")
+
+
+def serve(address: tuple[str, int]) -> None:
+    """Answer scrapes on `address` from a thread of this process (the gunicorn master: see gunicorn.conf.py)."""
+    host, port = address
+    start_http_server(port, addr=host, registry=registry())
 
 
 def record_import(report) -> None:
@@ -59,5 +71,3 @@ def install(app: Flask) -> None:
             endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
             REQUEST_SECONDS.labels(endpoint, str(response.status_code)).observe(time.perf_counter() - started)
         return response
-
-    app.register_blueprint(bp)

@@ -6,12 +6,15 @@ with BRIDGE_ENV=production refuses to start while any secret still has its dev d
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from typing import Mapping
 
 DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
 DEV_KEYCLOAK_CLIENT_SECRET = "dev-only-bridge-client-secret"
+ROLES = ("callbacks", "admin")
+DEFAULT_METRICS_BIND = {"callbacks": "127.0.0.1:9100", "admin": "127.0.0.1:9101"}
 
 
 class SettingsError(RuntimeError):
@@ -79,6 +82,13 @@ class Settings:
     jwks_min_refetch_seconds: int = 10
     # payer list uploads only; every other route keeps max_request_bytes
     max_upload_bytes: int = 200 * 1024 * 1024
+    # which of the bridge's two processes this is: "callbacks" (what Keycloak calls, 3 s budget) or "admin" (the
+    # admin API: uploads, claims, audit); each runs as its own gunicorn, so uploads never hold a callback's worker
+    role: str = "callbacks"
+    # Prometheus scrape address (host:port) of this process, served by the gunicorn master, never on the app's
+    # port (the counts by outcome would tell a guesser what the form hides); empty: 127.0.0.1:9100 for the
+    # callbacks, 127.0.0.1:9101 for the admin API
+    metrics_bind: str = ""
 
     # environment variable of each field
     ENV_NAMES = {
@@ -121,6 +131,8 @@ class Settings:
         "jwks_max_age_seconds": "BRIDGE_JWKS_MAX_AGE_SECONDS",
         "jwks_min_refetch_seconds": "BRIDGE_JWKS_MIN_REFETCH_SECONDS",
         "max_upload_bytes": "BRIDGE_MAX_UPLOAD_BYTES",
+        "role": "BRIDGE_ROLE",
+        "metrics_bind": "BRIDGE_METRICS_BIND",
     }
 
     @classmethod
@@ -154,12 +166,24 @@ class Settings:
         return f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}/protocol/openid-connect/certs"
 
     @property
+    def metrics_address(self) -> tuple[str, int]:
+        """(host, port) of the scrape endpoint, from BRIDGE_METRICS_BIND or the role's default."""
+        bind = self.metrics_bind or DEFAULT_METRICS_BIND[self.role]
+        host, _, port = bind.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
     def callback_secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.callback_secret, self.callback_secret_previous) if s)
 
     def check(self) -> None:
         if self.log_format not in ("json", "text"):
             raise SettingsError(f"BRIDGE_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if self.role not in ROLES:
+            raise SettingsError(f"BRIDGE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}")
+        if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}",
+                                                  self.metrics_bind):
+            raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
         if self.environment != "production":
             return
         dev = {

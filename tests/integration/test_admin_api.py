@@ -60,7 +60,7 @@ def token_of(stack, cli_secret):
 
 
 def upload(stack, token: str, manager_id: str, csv: bytes) -> requests.Response:
-    return requests.post(f"{stack.settings.bridge_url}/v1/managers/{manager_id}/payers", data=csv, timeout=30,
+    return requests.post(f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/payers", data=csv, timeout=30,
                          headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
 
 
@@ -90,7 +90,7 @@ def test_staff_upload_a_payer_list_and_a_resident_registers_with_it(stack, admin
     [user] = users_with_email(admin, email)
     assert user["attributes"]["payer_accounts"] == [f"staninvest:{code}"]
 
-    listed = requests.get(f"{stack.settings.bridge_url}/v1/managers/staninvest/claims", timeout=10,
+    listed = requests.get(f"{stack.settings.bridge_admin_url}/v1/managers/staninvest/claims", timeout=10,
                           headers={"Authorization": f"Bearer {token}"}, params={"limit": 1000}).json()
     assert {"payer_code": code, "user_id": user["id"]}.items() <= \
         next(c for c in listed["claims"] if c["payer_code"] == code).items()
@@ -116,7 +116,7 @@ def test_another_managers_staff_and_users_without_a_group_are_refused(stack, mak
 def test_a_platform_admin_reads_every_managers_claims_and_a_forged_token_is_401(stack, make_staff, token_of):
     token = token_of(make_staff("/platform-admins"))
     for manager_id in ("staninvest", "domovanje"):
-        response = requests.get(f"{stack.settings.bridge_url}/v1/managers/{manager_id}/claims", timeout=10,
+        response = requests.get(f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/claims", timeout=10,
                                 headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200, response.text
     header, payload, signature = token.split(".")

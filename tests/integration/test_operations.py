@@ -51,7 +51,7 @@ def test_one_registration_is_followed_across_keycloak_and_the_bridge_by_one_id(s
 
 
 def scrape(stack) -> str:
-    response = requests.get(f"{stack.settings.bridge_url}/metrics", timeout=5)
+    response = requests.get(stack.settings.bridge_metrics_url, timeout=5)
     response.raise_for_status()
     return response.text
 
@@ -72,3 +72,6 @@ def test_metrics_add_up_the_work_of_every_gunicorn_worker(stack, browser, make_p
         assert checks_counted(scrape(stack), "wrong_bill_password") == before + 6
     text = scrape(stack)
     assert 'bridge_request_duration_seconds_count{endpoint="/v1/registrations/verify",status="200"}' in text
+    # nothing of it on the port Keycloak calls, nor on the admin API's
+    for url in (stack.settings.bridge_url, stack.settings.bridge_admin_url):
+        assert requests.get(f"{url}/metrics", timeout=5).status_code == 404

@@ -106,7 +106,7 @@ def settings(database_url):
 
 @pytest.fixture
 def app(settings):
-    app = create_app(settings)
+    app = create_app(settings, role="all")  # both processes' routes: tests upload a list, then register with it
     app.config["TESTING"] = True
     yield app
     app.extensions["bridge.engine"].dispose()

@@ -134,7 +134,7 @@ def test_a_list_larger_than_the_callback_limit_is_accepted_up_to_the_upload_limi
     from registration_bridge import create_app
 
     app = create_app(make_settings(database_url, keycloak_url=KEYCLOAK_INTERNAL, keycloak_public_url=KEYCLOAK_PUBLIC,
-                                   max_upload_bytes=200_000))
+                                   max_upload_bytes=200_000), role="all")
     add_manager(app, MANAGER_ID, "Staninvest d.o.o.")
     rows = "".join(f"{500000 + i},Geslo-{i:06d},Imetnik {i}\n" for i in range(3000))
     big = ("payer_code,bill_password,holder_name\n" + rows).encode()
@@ -409,7 +409,9 @@ def test_bad_paging_parameters_are_400(managers, client, staff, query):
 
 def test_uploads_are_counted_in_the_metrics(managers, client, staff):
     def counted(name: str, **labels: str) -> float:
-        text = client.get("/metrics").get_data(as_text=True)
+        from registration_bridge.metrics import exposition
+
+        text = exposition()  # what the scraper's port serves
         wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
         found = [line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith(f"{name}{{{wanted}}} ")]
         return float(found[0]) if found else 0.0

@@ -5,7 +5,7 @@ import pytest
 
 from .compose import ENV_EXAMPLE, compose_config, compose_variables, read_env_file, run_compose, write_env_file
 
-SERVICES = {"postgres", "bridge", "keycloak", "maildev"}
+SERVICES = {"postgres", "bridge", "bridge-admin", "keycloak", "maildev"}
 REQUIRED = sorted(name for name, kind in compose_variables().items() if kind == "?")
 
 
@@ -27,7 +27,7 @@ def test_services_start_after_what_they_need_is_healthy():
     services = compose_config()["services"]
     conditions = {name: {dep: spec["condition"] for dep, spec in service.get("depends_on", {}).items()}
                   for name, service in services.items()}
-    assert conditions["bridge"] == {"postgres": "service_healthy"}
+    assert conditions["bridge"] == {"postgres": "service_healthy"} == conditions["bridge-admin"]
     assert conditions["keycloak"] == {"postgres": "service_healthy", "bridge": "service_healthy"}
 
 
@@ -35,6 +35,7 @@ def test_the_health_checks_ask_the_right_endpoints():
     checks = {name: " ".join(service["healthcheck"]["test"]) for name, service in compose_config()["services"].items()}
     assert "http://127.0.0.1:9000/health/ready" in checks["keycloak"]
     assert "http://127.0.0.1:8000/healthz" in checks["bridge"]
+    assert "http://127.0.0.1:8000/healthz" in checks["bridge-admin"]
     assert "pg_isready" in checks["postgres"]
 
 
@@ -89,3 +90,18 @@ def test_only_the_local_host_reaches_the_published_ports():
     for name, service in compose_config()["services"].items():
         for port in service.get("ports", []):
             assert port["host_ip"] == "127.0.0.1", name
+
+
+def test_the_admin_api_is_its_own_service_and_only_it_is_published_for_the_proxy():
+    """Keycloak's callbacks and the admin API never share workers; metrics stay inside the network."""
+    services = compose_config()["services"]
+    bridge, admin = services["bridge"], services["bridge-admin"]
+    assert bridge["environment"]["BRIDGE_ROLE"] == "callbacks" and admin["environment"]["BRIDGE_ROLE"] == "admin"
+    assert {k: v for k, v in admin["environment"].items() if k != "BRIDGE_ROLE"} == \
+        {k: v for k, v in bridge["environment"].items() if k != "BRIDGE_ROLE"}
+    assert admin["build"] == bridge["build"]
+    assert "ports" not in bridge  # only Keycloak (inside the network) calls it
+    assert [(p["host_ip"], p["published"], p["target"]) for p in admin["ports"]] == [("127.0.0.1", "8001", 8000)]
+    for service in (bridge, admin):
+        assert service["environment"]["BRIDGE_METRICS_BIND"] == "0.0.0.0:9100"
+        assert all(p["target"] != 9100 for p in service.get("ports", []))

@@ -109,18 +109,24 @@ def test_the_bridge_settings_from_compose_pass_the_production_check():
 
 
 def test_the_bridge_runs_under_gunicorn_with_the_local_runs_settings_file(tmp_path):
-    local = local_stack(tmp_path).bridge.argv
-    assert Path(local[0]).name == "gunicorn"
-    assert local[1:3] == ["--config", str(BRIDGE_GUNICORN_CONF)] and local[3] == "--bind" and len(local) == 5
+    stack = local_stack(tmp_path)
+    for service, role in ((stack.bridge, "callbacks"), (stack.bridge_admin, "admin")):  # two gunicorns, one file
+        local = service.argv
+        assert Path(local[0]).name == "gunicorn"
+        assert local[1:3] == ["--config", str(BRIDGE_GUNICORN_CONF)] and local[3] == "--bind" and len(local) == 5
+        assert service.env["BRIDGE_ROLE"] == role == services()[f"bridge{'-admin' * (role == 'admin')}"][
+            "environment"]["BRIDGE_ROLE"]
     container = exec_form(BRIDGE_DOCKERFILE, "CMD")
     assert container == ["gunicorn", "--config", f"/app/{BRIDGE_GUNICORN_CONF.name}", "--bind", "0.0.0.0:8000"]
     assert services()["bridge"].get("command") is None  # the image's CMD, not a second command line
+    assert services()["bridge-admin"].get("command") is None
     copies = [arguments for name, arguments in instructions(BRIDGE_DOCKERFILE) if name == "COPY"]
     assert any(BRIDGE_GUNICORN_CONF.name in arguments.split()[:-1] for arguments in copies)
     assert ("WORKDIR", "/app") in instructions(BRIDGE_DOCKERFILE)
 
 
-def test_the_gunicorn_settings_file_names_the_app_and_the_options():
+def test_the_gunicorn_settings_file_names_the_app_and_the_options(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the file sets it if unset: not in this process
     config: dict = {}
     exec(BRIDGE_GUNICORN_CONF.read_text(encoding="utf-8"), config)
     assert config["wsgi_app"] == "registration_bridge:create_app()"

@@ -249,6 +249,58 @@ def test_bad_row_after_a_flushed_batch_still_applies_nothing(manager, monkeypatc
     assert count(manager, Payer) == 0
 
 
+def test_duplicates_across_batches_name_the_first_line_in_line_order(manager, monkeypatch):
+    """Duplicates are found a batch after the other errors (the database holds the codes seen): still reported by
+    line, each naming the line the code first stood on; a second import on the same connection starts afresh."""
+    monkeypatch.setattr(csv_import, "BATCH_SIZE", 2)
+    data = (b"payer_code,bill_password\n100300,A1\n100301,B1\n100302,C1\n100300,A2\n100303,\n"
+            b"100300,A3\n100302,C2\n")
+    with pytest.raises(CsvImportError) as exc:
+        import_csv(manager, MANAGER_ID, data)
+    assert error_lines(exc) == ["line 5: payer code 100300 is already on line 2", "line 6: bill_password is empty",
+                                "line 7: payer code 100300 is already on line 2",
+                                "line 8: payer code 100302 is already on line 4"]
+    assert count(manager, Payer) == 0
+    report = import_csv(manager, MANAGER_ID, b"payer_code,bill_password\n100300,A1\n100301,B1\n100302,C1\n")
+    assert (report.rows, report.inserted) == (3, 3)
+
+
+def test_the_first_errors_by_line_are_kept_when_capped(manager, monkeypatch):
+    monkeypatch.setattr(csv_import, "BATCH_SIZE", 100)
+    # 60 duplicates of line 2 (found at the end, in the last batch), after 60 empty passwords
+    rows = b"100300,A\n" + b"".join(b"%d,\n" % (200000 + i) for i in range(60)) + b"100300,B\n" * 60
+    with pytest.raises(CsvImportError) as exc:
+        import_csv(manager, MANAGER_ID, b"payer_code,bill_password\n" + rows)
+    lines = [e.line for e in exc.value.errors]
+    assert lines == list(range(3, 3 + csv_import.MAX_REPORTED_ERRORS)) + [0]
+    assert str(exc.value.errors[-1]) == "line 0: and 70 more errors"
+
+
+@pytest.mark.sqlite_only("the process's own memory; the database's is the database server's")
+def test_duplicate_detection_does_not_keep_every_code_in_memory(manager):
+    """A 200 MB list has ten million codes: kept in the process they took gigabytes (bench/upload_memory.py
+    measures the worker's peak RSS for 200 MB). Here 50 000 rows: Python's allocations stay those of a batch (4 MB;
+    the codes kept in a dict made it 9.8 MB, and growing with every row)."""
+    import io
+    import tracemalloc
+
+    from registration_bridge.csv_import import PayerImport
+
+    rows = 50_000
+    data = b"payer_code,bill_password\n" + b"".join(b"%d,G%d\n" % (10_000_000 + i, i) for i in range(rows))
+    stream = io.BytesIO(data)
+    with sessions(manager)() as s:
+        importer = PayerImport(s, manager.extensions["bridge.hasher"])
+        tracemalloc.start()
+        try:
+            report = importer.run(MANAGER_ID, stream)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert report.inserted == rows
+    assert peak < 6_000_000, f"{peak / 1e6:.1f} MB"
+
+
 def test_many_errors_are_capped_with_a_summary(manager):
     rows = b"".join(b"%d,\n" % (100300 + i) for i in range(60))
     with pytest.raises(CsvImportError) as exc:

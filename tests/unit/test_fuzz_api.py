@@ -40,7 +40,7 @@ schema = schemathesis.openapi.from_dict(SPEC)
 def seeded_app(request, tmp_path_factory):
     """One app per database for all the fuzzing (each case is sent to it with case.call(app=…))."""
     with new_database(request.param, request, tmp_path_factory.mktemp("fuzz")) as database_url:
-        app = create_app(make_settings(database_url, smtp_port=9))  # no mail: 503
+        app = create_app(make_settings(database_url, smtp_port=9), role="all")  # no mail: 503
         add_manager(app, MANAGER_ID, MANAGER_NAME)
         import_csv(app, MANAGER_ID, SEED_CSV)
         # the realm's key, without a Keycloak to publish it: the verifier (with its real checks) trusts REALM_KEY

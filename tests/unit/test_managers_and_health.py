@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from .support import add_manager
 
 
@@ -62,3 +64,31 @@ def test_unknown_path_is_a_json_404(client):
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"] == "not_found"
+
+
+def test_each_process_serves_only_its_own_routes(settings):
+    """The callbacks (Keycloak's port) have no admin API; the admin API has no callbacks; neither has /metrics."""
+    from registration_bridge import create_app
+
+    callbacks, admin = (create_app(settings, role=role).test_client() for role in ("callbacks", "admin"))
+    for client in (callbacks, admin):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/metrics").status_code == 404
+    assert callbacks.post("/v1/managers/staninvest/payers", data=b"x", content_type="text/csv").status_code == 404
+    assert callbacks.get("/v1/managers/staninvest/claims").status_code == 404
+    assert admin.post("/v1/registrations/verify", json={}).status_code == 404
+    assert admin.get("/v1/managers").status_code == 404
+    assert callbacks.post("/v1/registrations/verify", json={}).status_code == 401  # there, and signed
+
+
+def test_the_role_and_the_metrics_address_are_checked_settings():
+    from registration_bridge.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).role == "callbacks"
+    assert Settings.from_env({}).metrics_address == ("127.0.0.1", 9100)
+    assert Settings.from_env({"BRIDGE_ROLE": "admin"}).metrics_address == ("127.0.0.1", 9101)
+    assert Settings.from_env({"BRIDGE_METRICS_BIND": "0.0.0.0:9200"}).metrics_address == ("0.0.0.0", 9200)
+    with pytest.raises(SettingsError, match="BRIDGE_ROLE"):
+        Settings.from_env({"BRIDGE_ROLE": "both"})
+    with pytest.raises(SettingsError, match="BRIDGE_METRICS_BIND"):
+        Settings.from_env({"BRIDGE_METRICS_BIND": "9100"})

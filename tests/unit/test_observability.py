@@ -9,6 +9,7 @@ import re
 import pytest
 
 from registration_bridge.logs import CORRELATION_HEADER, JsonFormatter
+from registration_bridge.metrics import exposition
 from registration_bridge.settings import Settings, SettingsError
 
 from .support import PAYERS, VERIFY, verify_body
@@ -57,7 +58,7 @@ def test_log_format_must_be_json_or_text():
 
 
 def metric(client, name: str, **labels: str) -> float:
-    text = client.get("/metrics").get_data(as_text=True)
+    text = exposition()  # what the scraper's port serves (tests/unit/test_ports.py: under gunicorn)
     wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
     match = re.search(rf"^{re.escape(name)}{{{re.escape(wanted)}}} (\S+)$", text, re.M)
     return float(match.group(1)) if match else 0.0
@@ -73,4 +74,6 @@ def test_metrics_count_checks_by_outcome_and_time_the_calls(seeded, client, post
     assert metric(client, "bridge_payer_checks_total", outcome="verified") == verified + 1
     assert metric(client, "bridge_payer_checks_total", outcome="wrong_bill_password") == wrong + 2
     assert metric(client, "bridge_request_duration_seconds_count", endpoint=VERIFY, status="200") == timed + 3
-    assert client.get("/metrics").content_type.startswith("text/plain")
+
+def test_the_apps_port_has_no_metrics(client):
+    assert client.get("/metrics").status_code == 404
