@@ -72,7 +72,7 @@ def test_the_keycloak_image_is_built_from_the_maven_module_with_its_jar():
     steps = " ".join(arguments for _, arguments in instructions(KEYCLOAK_DOCKERFILE))
     assert f"cp target/{PROVIDER_JAR.name} /opt/keycloak/providers/" in steps
     assert "kc.sh build --db=postgres --health-enabled=true --metrics-enabled=true" in steps
-    assert exec_form(KEYCLOAK_DOCKERFILE, "ENTRYPOINT") == ["/opt/keycloak/bin/kc.sh"]
+    assert exec_form(KEYCLOAK_DOCKERFILE, "ENTRYPOINT") == ["/opt/keycloak/bin/check-secrets-then-start.sh"]
 
 
 def test_the_keycloak_image_takes_the_version_from_the_pom_the_way_the_makefile_does():
