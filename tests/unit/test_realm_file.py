@@ -69,3 +69,72 @@ def test_the_admin_api_layout_of_the_realm_matches_what_the_bridge_checks():
     assert [cid for cid, c in clients.items() if "payer-admin-api" in c.get("defaultClientScopes", [])
             + c.get("optionalClientScopes", [])] == ["payer-admin-cli"]
     assert "payer-admin-api" not in realm["defaultDefaultClientScopes"] + realm["defaultOptionalClientScopes"]
+
+
+def realm() -> dict:
+    return json.loads(REALM_FILE.read_text(encoding="utf-8"))
+
+
+def clients() -> dict[str, dict]:
+    return {client["clientId"]: client for client in realm()["clients"]}
+
+
+def service_account_roles(client_id: str) -> list[str]:
+    [user] = [u for u in realm()["users"] if u.get("serviceAccountClientId") == client_id]
+    return sorted(user["clientRoles"]["realm-management"])
+
+
+def test_the_running_bridge_may_only_read_users_and_the_command_line_has_its_own_client():
+    assert service_account_roles("registration-bridge") == ["view-users"]
+    # reconcile lists users (query) and aligns `managers` (manage) when Keycloak's listener could not
+    assert service_account_roles("registration-bridge-ops") == ["manage-users", "query-users", "view-users"]
+    ops = clients()["registration-bridge-ops"]
+    assert ops["serviceAccountsEnabled"] and not ops["publicClient"]
+    assert not (ops["standardFlowEnabled"] or ops["directAccessGrantsEnabled"] or ops["implicitFlowEnabled"])
+    assert ops["secret"] == "${BRIDGE_OPS_CLIENT_SECRET:dev-only-bridge-ops-client-secret}"
+
+
+def test_no_client_accepts_a_wildcard_redirect_of_the_demo_clients():
+    for client_id in ("portal-demo", "add-manager-link"):
+        client = clients()[client_id]
+        uris = client["redirectUris"] + client.get("attributes", {}).get("post.logout.redirect.uris", "").split("##")
+        assert uris and not [uri for uri in uris if "*" in uri], client_id
+    assert clients()["portal-demo"]["redirectUris"] == ["${PORTAL_DEMO_URL:http://localhost:5000}/callback"]
+
+
+def test_every_public_client_with_a_browser_flow_requires_pkce_s256():
+    public = [c for c in clients().values() if c.get("publicClient") and c.get("standardFlowEnabled", True)
+              and not c.get("bearerOnly")]
+    assert {"account-console", "add-manager-link"} <= {c["clientId"] for c in public}
+    for client in public:
+        assert client.get("attributes", {}).get("pkce.code.challenge.method") == "S256", client["clientId"]
+
+
+def test_the_add_manager_link_carries_a_pkce_challenge_and_its_exact_redirect():
+    link = clients()["add-manager-link"]
+    assert "code_challenge_method=S256" in link["baseUrl"] and "code_challenge=" in link["baseUrl"]
+    assert "redirect_uri=${KEYCLOAK_PUBLIC_URL:http://localhost:8080}%2Frealms%2Fesoseska%2Faccount%2F" in link["baseUrl"]
+
+
+def test_staff_scripts_use_the_device_grant_not_the_password_grant():
+    cli = clients()["payer-admin-cli"]
+    assert cli["attributes"]["oauth2.device.authorization.grant.enabled"] == "true"
+    assert cli["directAccessGrantsEnabled"] is False and cli["standardFlowEnabled"] is False
+    password_grant = [c["clientId"] for c in clients().values() if c.get("directAccessGrantsEnabled")]
+    assert password_grant in ([], ["admin-cli"])
+
+
+def test_platform_admins_need_an_otp_in_the_browser_flow():
+    r = realm()
+    flows = {flow["alias"]: flow for flow in r["authenticationFlows"]}
+    configs = {config["alias"]: config["config"] for config in r["authenticatorConfig"]}
+    forms = [e for e in flows["esoseska browser forms"]["authenticationExecutions"] if e.get("flowAlias")]
+    admin_flow = flows[forms[0]["flowAlias"]]
+    [condition, otp] = sorted(admin_flow["authenticationExecutions"], key=lambda e: e["priority"])
+    assert forms[0]["requirement"] == "CONDITIONAL"
+    assert condition["authenticator"] == "conditional-user-role" and condition["requirement"] == "REQUIRED"
+    assert configs[condition["authenticatorConfig"]] == {"condUserRole": "platform-admin", "negate": "false"}
+    assert otp["authenticator"] == "auth-otp-form" and otp["requirement"] == "REQUIRED"
+    assert r["browserFlow"] == "esoseska browser"
+    [configure_totp] = [a for a in r["requiredActions"] if a["alias"] == "CONFIGURE_TOTP"]
+    assert configure_totp["enabled"]
