@@ -12,6 +12,7 @@ from typing import Mapping
 DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
 DEV_KEYCLOAK_CLIENT_SECRET = "dev-only-bridge-client-secret"
+DEV_OPS_CLIENT_SECRET = "dev-only-bridge-ops-client-secret"
 # a secret shorter than this, or containing a marker of a published placeholder (.env.example, realm-export.json),
 # stops a production start
 MIN_SECRET_BYTES = 32
@@ -144,6 +145,13 @@ class Settings:
     def realm_jwks_url(self) -> str:
         """Where the bridge fetches the realm's public keys: through keycloak_url (its own way to Keycloak)."""
         return f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}/protocol/openid-connect/certs"
+
+    @property
+    def ops_client_secret(self) -> str:
+        """The command line's client secret; in development the realm file's dev default (`make run` works as is)."""
+        if self.keycloak_ops_client_secret or self.environment == "production":
+            return self.keycloak_ops_client_secret
+        return DEV_OPS_CLIENT_SECRET
 
     @property
     def callback_secrets(self) -> tuple[str, ...]:
