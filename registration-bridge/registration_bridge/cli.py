@@ -223,17 +223,26 @@ def audit(manager_id: str | None, limit: int, as_json: bool) -> None:
         click.echo(f"{row['at']}  {row['action']:<22} {row['manager_id'] or '-':<16} {row['actor']} ({row['via']})  {details}")
 
 
+def _operations_gateway():
+    """Keycloak through the command line's own client (registration-bridge-ops), never the running bridge's."""
+    from .keycloak_gateway import KeycloakGateway
+
+    try:
+        return KeycloakGateway.for_operations(_settings())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 GRACE_HELP = "Leave claims younger than this alone: their registration may still be committing."
 
 
 def _reconcile(dry_run: bool, grace_minutes: float, only_missing_users: bool) -> None:
     from datetime import timedelta
 
-    from .keycloak_gateway import KeycloakGateway
     from .reconcile import Reconciler
 
     with _registry() as registry:
-        gateway = KeycloakGateway.from_settings(Settings.from_env())
+        gateway = _operations_gateway()
         findings = Reconciler(registry, gateway, dry_run=dry_run, grace=timedelta(minutes=grace_minutes),
                               only_missing_users=only_missing_users).run()
     for finding in findings:
@@ -270,12 +279,9 @@ def repair(dry_run: bool, grace_minutes: float) -> None:
 @click.option("--manager", "manager_id", required=True, help="The manager whose residents to list.")
 def users(manager_id: str) -> None:
     """List the Keycloak users linked to a manager's payers: payer account, e-mail, name, user id."""
-    from .keycloak_gateway import KeycloakGateway
-
     with _registry() as registry:
         rows = registry.claims(manager_id)
-    gateway = KeycloakGateway.from_settings(Settings.from_env())
-    linked = gateway.linked_users()
+    linked = _operations_gateway().linked_users()
     if not rows:
         click.echo(f"no users linked to {manager_id}")
         return
@@ -285,3 +291,29 @@ def users(manager_id: str) -> None:
         email = user.email if user else "(user missing: run reconcile)"
         name = user.name if user else ""
         click.echo(f"{row.manager_id + ':' + row.payer_code:<28} {email or '':<36} {name:<28} {row.keycloak_user_id}")
+
+
+@main.command("staff-login")
+@click.option("--keycloak-url", envvar="KEYCLOAK_PUBLIC_URL", required=True, show_envvar=True,
+              help="Keycloak's public address, e.g. https://id.example.si.")
+@click.option("--realm", envvar="KEYCLOAK_REALM", default="esoseska", show_default=True, show_envvar=True)
+@click.option("--client-secret", envvar="PAYER_ADMIN_CLI_SECRET", show_envvar=True,
+              help="Secret of the client payer-admin-cli.")
+def staff_login(keycloak_url: str, realm: str, client_secret: str | None) -> None:
+    """Get an admin API token as a staff member: open the printed address in a browser, log in there, grant.
+
+    The password is typed into Keycloak's page only, never here (device authorization grant). The access token
+    goes to standard output, e.g. TOKEN=$(registration-bridge staff-login); it lives 5 minutes.
+    """
+    from .staff_login import DeviceLoginError, StaffLogin
+
+    login = StaffLogin(keycloak_url, realm, client_secret=client_secret)
+    try:
+        authorization = login.start()
+        click.echo(f"Open {authorization.verification_uri_complete} in a browser, log in and grant access "
+                   f"(or open {authorization.verification_uri} and enter the code {authorization.user_code}).",
+                   err=True)
+        token = login.wait_for_token(authorization)
+    except DeviceLoginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token["access_token"])

@@ -1,4 +1,9 @@
-"""The bridge's own calls to Keycloak's admin API (python-keycloak), as the `registration-bridge` service account."""
+"""The bridge's own calls to Keycloak's admin API (python-keycloak).
+
+Two service accounts: the running bridge's `registration-bridge` may only read a user (view-users: user_exists);
+the command line's `registration-bridge-ops` (reconcile, repair, users) lists users and aligns `managers`
+(query-users, view-users, manage-users). Each gateway gets one of them.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +11,7 @@ from dataclasses import dataclass, field
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakGetError
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 PAYER_ACCOUNTS = "payer_accounts"
 MANAGERS = "managers"
@@ -27,11 +32,24 @@ class KeycloakGateway:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "KeycloakGateway":
+        """The running bridge's gateway: reads one user at a time, nothing else."""
+        return cls._connect(settings, settings.keycloak_client_id, settings.keycloak_client_secret)
+
+    @classmethod
+    def for_operations(cls, settings: Settings) -> "KeycloakGateway":
+        """The command line's gateway (reconcile, repair, users), with its own client."""
+        if not settings.ops_client_secret:
+            raise SettingsError("BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
+                                f"client {settings.keycloak_ops_client_id} (README: Operations)")
+        return cls._connect(settings, settings.keycloak_ops_client_id, settings.ops_client_secret)
+
+    @classmethod
+    def _connect(cls, settings: Settings, client_id: str, client_secret: str) -> "KeycloakGateway":
         connection = KeycloakOpenIDConnection(
             server_url=settings.keycloak_url,
             realm_name=settings.keycloak_realm,
-            client_id=settings.keycloak_client_id,
-            client_secret_key=settings.keycloak_client_secret,
+            client_id=client_id,
+            client_secret_key=client_secret,
             verify=True,
             timeout=10,
         )

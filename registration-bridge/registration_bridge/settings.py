@@ -1,7 +1,7 @@
 """Every setting of the bridge, read from the environment in one place.
 
 Dev defaults let `make run` work out of the box. They are marked as such, and a bridge started
-with BRIDGE_ENV=production refuses to start while any secret still has its dev default.
+with BRIDGE_ENV=production refuses to start while any secret is a published placeholder or short.
 """
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
 DEV_KEYCLOAK_CLIENT_SECRET = "dev-only-bridge-client-secret"
 ROLES = ("callbacks", "admin")
 DEFAULT_METRICS_BIND = {"callbacks": "127.0.0.1:9100", "admin": "127.0.0.1:9101"}
+DEV_OPS_CLIENT_SECRET = "dev-only-bridge-ops-client-secret"
+# a secret shorter than this, or containing a marker of a published placeholder (.env.example, realm-export.json),
+# stops a production start
+MIN_SECRET_BYTES = 32
+PLACEHOLDER_MARKERS = ("dev-only", "change-me")
 
 
 class SettingsError(RuntimeError):
@@ -70,6 +75,10 @@ class Settings:
     keycloak_realm: str = "esoseska"
     keycloak_client_id: str = "registration-bridge"
     keycloak_client_secret: str = DEV_KEYCLOAK_CLIENT_SECRET
+    # the command line's own client (reconcile, repair, users: reads and edits users); the running service never
+    # uses it. Empty: not configured (those commands refuse to run)
+    keycloak_ops_client_id: str = "registration-bridge-ops"
+    keycloak_ops_client_secret: str = ""
     # admin API (payer lists): Keycloak access tokens, checked against the realm's published keys
     # the issuer in tokens is Keycloak's public URL, which may differ from keycloak_url (empty: the same)
     keycloak_public_url: str = ""
@@ -124,6 +133,8 @@ class Settings:
         "keycloak_realm": "KEYCLOAK_REALM",
         "keycloak_client_id": "BRIDGE_KEYCLOAK_CLIENT_ID",
         "keycloak_client_secret": "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+        "keycloak_ops_client_id": "BRIDGE_OPS_CLIENT_ID",
+        "keycloak_ops_client_secret": "BRIDGE_OPS_CLIENT_SECRET",
         "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",
         "admin_api_audience": "BRIDGE_ADMIN_API_AUDIENCE",
         "token_leeway_seconds": "BRIDGE_TOKEN_LEEWAY_SECONDS",
@@ -173,6 +184,13 @@ class Settings:
         return host.strip("[]"), int(port)
 
     @property
+    def ops_client_secret(self) -> str:
+        """The command line's client secret; in development the realm file's dev default (`make run` works as is)."""
+        if self.keycloak_ops_client_secret or self.environment == "production":
+            return self.keycloak_ops_client_secret
+        return DEV_OPS_CLIENT_SECRET
+
+    @property
     def callback_secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.callback_secret, self.callback_secret_previous) if s)
 
@@ -186,11 +204,23 @@ class Settings:
             raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
         if self.environment != "production":
             return
-        dev = {
-            "BRIDGE_CALLBACK_SECRET": self.callback_secret == DEV_CALLBACK_SECRET,
-            "BRIDGE_BILL_PASSWORD_KEY": self.bill_password_key == DEV_BILL_PASSWORD_KEY,
-            "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.keycloak_client_secret == DEV_KEYCLOAK_CLIENT_SECRET,
+        secrets = {
+            "BRIDGE_CALLBACK_SECRET": self.callback_secret,
+            "BRIDGE_CALLBACK_SECRET_PREVIOUS": self.callback_secret_previous or None,
+            "BRIDGE_BILL_PASSWORD_KEY": self.bill_password_key,
+            "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.keycloak_client_secret,
+            "BRIDGE_OPS_CLIENT_SECRET": self.keycloak_ops_client_secret or None,
         }
-        unsafe = [name for name, is_dev in dev.items() if is_dev]
+        unsafe = [f"{name} {reason}" for name, value in secrets.items()
+                  if value is not None and (reason := weak_secret_reason(value))]
         if unsafe:
-            raise SettingsError("production needs real secrets; still at dev defaults: " + ", ".join(unsafe))
+            raise SettingsError("production needs real secrets (e.g. `openssl rand -hex 32`): " + "; ".join(unsafe))
+
+
+def weak_secret_reason(value: str) -> str | None:
+    """Why `value` must not be a production secret (None: it may). Never repeats the value."""
+    if any(marker in value.lower() for marker in PLACEHOLDER_MARKERS):
+        return "is a published placeholder (dev-only/change-me)"
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    return None

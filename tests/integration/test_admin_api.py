@@ -1,9 +1,11 @@
-"""The admin API for payer lists against the real Keycloak: staff get tokens from the token endpoint (password
-grant of client payer-admin-cli), the bridge checks them against the realm's published keys."""
+"""The admin API for payer lists against the real Keycloak: staff get tokens by the device login of client
+payer-admin-cli (the script never sees the password; platform admins need an OTP), the bridge checks them against
+the realm's published keys."""
 from __future__ import annotations
 
 import json
 import secrets
+import time
 import uuid
 
 import pytest
@@ -13,6 +15,7 @@ from devstack.layout import REALM
 
 from .conftest import run_bridge_cli
 from .keycloak_pages import jwt_claims
+from .staff_device_login import Person, device_login
 from .test_registration import register, users_with_email
 
 pytestmark = pytest.mark.integration
@@ -47,15 +50,20 @@ def make_staff(admin):
 
 
 @pytest.fixture
-def token_of(stack, cli_secret):
-    """An access token from Keycloak's token endpoint, as a staff script gets it with curl."""
+def device_login_of(stack, cli_secret):
+    """The person at the browser and the token their script got, by the device login."""
+    def login(username: str) -> tuple[Person, dict]:
+        person = Person(username, STAFF_PASSWORD)
+        tokens, _ = device_login(stack.settings.keycloak_url, REALM, cli_secret, person)
+        return person, tokens
+    return login
+
+
+@pytest.fixture
+def token_of(device_login_of):
+    """An access token as a staff script gets it: `registration-bridge staff-login`'s device login."""
     def get(username: str) -> str:
-        response = requests.post(
-            f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token",
-            data={"grant_type": "password", "client_id": CLI_CLIENT, "client_secret": cli_secret,
-                  "username": username, "password": STAFF_PASSWORD}, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()["access_token"]
+        return device_login_of(username)[1]["access_token"]
     return get
 
 
@@ -132,3 +140,36 @@ def test_a_residents_token_from_another_client_is_not_for_the_admin_api(stack, b
     tokens = browser.log_in(staff, STAFF_PASSWORD)
     response = upload(stack, tokens["access_token"], "staninvest", new_payer_csv()[2])
     assert response.status_code == 401, response.text
+
+
+def test_the_password_grant_of_the_staff_client_is_refused(stack, make_staff, cli_secret):
+    """Attack: a script holding a staff member's password asks the token endpoint directly."""
+    staff = make_staff("/manager-staff/staninvest")
+    response = requests.post(f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token", timeout=10,
+                             data={"grant_type": "password", "client_id": CLI_CLIENT, "client_secret": cli_secret,
+                                   "username": staff, "password": STAFF_PASSWORD})
+    assert response.status_code in (400, 401), response.text
+    assert "access_token" not in response.json()
+    assert response.json()["error"] in ("unauthorized_client", "invalid_client", "invalid_grant")
+
+
+def test_manager_staff_log_in_by_device_without_an_otp_and_upload(stack, make_staff, device_login_of):
+    staff = make_staff("/manager-staff/staninvest")
+    person, tokens = device_login_of(staff)
+    assert person.seen[:1] == ["login"] and "configure-otp" not in person.seen and "otp" not in person.seen
+    assert upload(stack, tokens["access_token"], "staninvest", new_payer_csv()[2]).status_code == 200
+
+
+def test_a_platform_admin_without_an_otp_must_configure_one_and_then_always_enter_it(stack, admin, make_staff,
+                                                                                    device_login_of):
+    email = make_staff("/platform-admins")
+    person, tokens = device_login_of(email)
+    assert "configure-otp" in person.seen and person.otp_secret, person.seen
+    [user] = admin.get_users({"email": email, "exact": True})
+    assert [c["type"] for c in admin.get_credentials(user["id"])].count("otp") == 1
+    assert jwt_claims(tokens["access_token"])["preferred_username"] == email
+    time.sleep(31 - time.time() % 30)  # a fresh OTP period: Keycloak refuses a code used once
+    again = Person(email, STAFF_PASSWORD, otp_secret=person.otp_secret)
+    device_login(stack.settings.keycloak_url, REALM, admin.get_client_secrets(admin.get_client_id(CLI_CLIENT))["value"],
+                 again)
+    assert again.seen[:2] == ["login", "otp"], again.seen

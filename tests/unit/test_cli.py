@@ -416,3 +416,23 @@ def test_the_audit_command_lists_entries_newest_first_per_manager(run, db, csv_f
     as_json = json.loads(run("audit", "--json", "--limit", "1").stdout)
     assert [(e["action"], e["actor"]) for e in as_json] == [("unlock", "uprava")]
     assert run("audit", "--manager", "nobody").stdout.strip() == "no audit entries"
+
+
+def test_repair_asks_keycloak_as_the_command_lines_own_client_not_the_running_bridges(run, orphaned):
+    with responses.RequestsMock() as rsps:
+        _keycloak(rsps, **{GONE: 404, ALIVE: 200})
+        result = run("repair", "--grace-minutes", "0", env={"BRIDGE_OPS_CLIENT_SECRET": "ops-secret-for-the-test"})
+        [token_request] = [call.request for call in rsps.calls if call.request.url.split("?")[0] == TOKEN_URL]
+    assert result.exit_code == 0, result.output
+    body = dict(pair.split("=", 1) for pair in token_request.body.split("&"))
+    assert body["client_id"] == "registration-bridge-ops"
+    assert body["client_secret"] == "ops-secret-for-the-test"
+
+
+def test_repair_in_production_without_the_ops_client_secret_says_what_to_set(run, orphaned):
+    strong = {name: "s" * 40 for name in ("BRIDGE_CALLBACK_SECRET", "BRIDGE_BILL_PASSWORD_KEY",
+                                          "BRIDGE_KEYCLOAK_CLIENT_SECRET")}
+    result = run("repair", "--grace-minutes", "0", env={"BRIDGE_ENV": "production", **strong})
+    assert result.exit_code == 1
+    assert "BRIDGE_OPS_CLIENT_SECRET is not set" in result.output
+    assert claims_by_payer(orphaned) == {"100200": GONE, "100201": ALIVE, "100202": GONE}

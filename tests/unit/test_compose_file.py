@@ -105,3 +105,27 @@ def test_the_admin_api_is_its_own_service_and_only_it_is_published_for_the_proxy
     for service in (bridge, admin):
         assert service["environment"]["BRIDGE_METRICS_BIND"] == "0.0.0.0:9100"
         assert all(p["target"] != 9100 for p in service.get("ports", []))
+
+
+def test_keycloak_believes_forwarded_headers_only_from_the_configured_proxy_addresses(tmp_path):
+    keycloak = compose_config()["services"]["keycloak"]["environment"]
+    assert keycloak["KC_PROXY_HEADERS"] == "xforwarded"
+    assert keycloak["KC_PROXY_TRUSTED_ADDRESSES"] == read_env_file()["KC_PROXY_TRUSTED_ADDRESSES"] != ""
+    assert "KC_PROXY_TRUSTED_ADDRESSES" in REQUIRED  # never the default of trusting every peer
+    values = {**read_env_file(), "KC_PROXY_TRUSTED_ADDRESSES": "172.18.0.1/32"}
+    keycloak = compose_config(write_env_file(tmp_path / ".env", values))["services"]["keycloak"]["environment"]
+    assert keycloak["KC_PROXY_TRUSTED_ADDRESSES"] == "172.18.0.1/32"
+
+
+def test_the_admin_console_can_get_its_own_hostname(tmp_path):
+    assert compose_variables()["KC_HOSTNAME_ADMIN"] == "-"  # optional
+    values = {**read_env_file(), "KC_HOSTNAME_ADMIN": "https://id-admin.internal.example.si"}
+    keycloak = compose_config(write_env_file(tmp_path / ".env", values))["services"]["keycloak"]["environment"]
+    assert keycloak["KC_HOSTNAME_ADMIN"] == "https://id-admin.internal.example.si"
+
+
+def test_the_command_lines_client_secret_goes_to_keycloak_but_not_to_the_running_bridge():
+    services = compose_config()["services"]
+    assert "BRIDGE_OPS_CLIENT_SECRET" in REQUIRED
+    assert "BRIDGE_OPS_CLIENT_SECRET" in services["keycloak"]["environment"]
+    assert "BRIDGE_OPS_CLIENT_SECRET" not in services["bridge"]["environment"]

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 from pathlib import Path
 
 from devstack.layout import BRIDGE_GUNICORN_CONF, POM, PROVIDER_JAR, REALM, REALM_FILE, ROOT, Ports, keycloak_version
 from devstack.realm_placeholders import realm_placeholders
 from devstack.stack import Stack, StackSettings
-from registration_bridge.settings import Settings
+import pytest
 
-from .compose import compose_config
+from registration_bridge.settings import Settings, SettingsError
+
+from .compose import compose_config, read_env_file, write_env_file
 from .dockerfiles import exec_form, instructions
 
 KEYCLOAK_DOCKERFILE = ROOT / "keycloak-theme" / "Dockerfile"
@@ -69,7 +72,7 @@ def test_the_keycloak_image_is_built_from_the_maven_module_with_its_jar():
     steps = " ".join(arguments for _, arguments in instructions(KEYCLOAK_DOCKERFILE))
     assert f"cp target/{PROVIDER_JAR.name} /opt/keycloak/providers/" in steps
     assert "kc.sh build --db=postgres --health-enabled=true --metrics-enabled=true" in steps
-    assert exec_form(KEYCLOAK_DOCKERFILE, "ENTRYPOINT") == ["/opt/keycloak/bin/kc.sh"]
+    assert exec_form(KEYCLOAK_DOCKERFILE, "ENTRYPOINT") == ["/opt/keycloak/bin/check-secrets-then-start.sh"]
 
 
 def test_the_keycloak_image_takes_the_version_from_the_pom_the_way_the_makefile_does():
@@ -102,10 +105,21 @@ def test_every_name_compose_gives_the_bridge_is_a_bridge_setting():
     assert environment["KEYCLOAK_REALM"] == REALM
 
 
-def test_the_bridge_settings_from_compose_pass_the_production_check():
-    environment = {name: value for name, value in services()["bridge"]["environment"].items() if value is not None}
+def test_the_bridge_settings_from_compose_pass_the_production_check(tmp_path):
+    strong = {name: secrets.token_hex(32) for name, value in read_env_file().items() if value.startswith("change-me-")}
+    env_file = write_env_file(tmp_path / ".env", {**read_env_file(), **strong})
+    environment = {name: value for name, value in compose_config(env_file)["services"]["bridge"]["environment"].items()
+                   if value is not None}
     settings = Settings.from_env(environment)
     assert settings.environment == "production" and settings.smtp_host == "maildev"
+
+
+def test_the_bridge_refuses_to_start_with_the_example_placeholders():
+    environment = {name: value for name, value in services()["bridge"]["environment"].items() if value is not None}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environment)
+    for name in ("BRIDGE_CALLBACK_SECRET", "BRIDGE_BILL_PASSWORD_KEY", "BRIDGE_KEYCLOAK_CLIENT_SECRET"):
+        assert name in str(refused.value)
 
 
 def test_the_bridge_runs_under_gunicorn_with_the_local_runs_settings_file(tmp_path):

@@ -6,7 +6,8 @@ import pytest
 from registration_bridge.settings import (DEV_BILL_PASSWORD_KEY, DEV_CALLBACK_SECRET, DEV_KEYCLOAK_CLIENT_SECRET,
                                           Settings, SettingsError)
 
-REAL_SECRETS = {"BRIDGE_CALLBACK_SECRET": "s1", "BRIDGE_BILL_PASSWORD_KEY": "s2", "BRIDGE_KEYCLOAK_CLIENT_SECRET": "s3"}
+S1, S2, S3 = ("1" * 32, "2" * 32, "3" * 32)
+REAL_SECRETS = {"BRIDGE_CALLBACK_SECRET": S1, "BRIDGE_BILL_PASSWORD_KEY": S2, "BRIDGE_KEYCLOAK_CLIENT_SECRET": S3}
 
 
 def test_development_defaults_work_without_any_variable():
@@ -45,7 +46,7 @@ def test_production_refuses_a_dev_secret_set_explicitly(name, dev_value):
 def test_production_with_real_secrets_starts():
     settings = Settings.from_env({"BRIDGE_ENV": "production", **REAL_SECRETS,
                                   "DATABASE_URL": "postgresql+psycopg://bridge@db/bridge"})
-    assert (settings.callback_secret, settings.bill_password_key, settings.keycloak_client_secret) == ("s1", "s2", "s3")
+    assert (settings.callback_secret, settings.bill_password_key, settings.keycloak_client_secret) == (S1, S2, S3)
     assert settings.database_url == "postgresql+psycopg://bridge@db/bridge"
 
 

@@ -1,0 +1,131 @@
+"""Attack: start the Keycloak image of the production stack with the published placeholders. Its entrypoint
+(keycloak-theme/docker/check-secrets-then-start.sh) must refuse, naming the variable, and never run kc.sh.
+
+No Docker engine here: the script itself runs, next to a fake kc.sh that records that it was started."""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from devstack.layout import REALM_FILE, ROOT
+from devstack.realm_placeholders import realm_placeholders
+
+from .compose import compose_config, read_env_file
+from .dockerfiles import exec_form, instructions
+
+SCRIPT = ROOT / "keycloak-theme" / "docker" / "check-secrets-then-start.sh"
+DOCKERFILE = ROOT / "keycloak-theme" / "Dockerfile"
+EXAMPLE = read_env_file()
+
+
+def checked_names() -> list[str]:
+    return re.search(r'SECRETS="([^"]*)"', SCRIPT.read_text(encoding="utf-8")).group(1).split()
+
+
+def realm_secret_placeholders() -> set[str]:
+    """The realm file's placeholders whose default is a dev-only secret."""
+    return {name for name, default in realm_placeholders().items() if default and "dev-only" in default}
+
+
+def compose_keycloak_environment(env: dict | None = None) -> dict[str, str]:
+    return compose_config()["services"]["keycloak"]["environment"]
+
+
+@pytest.fixture
+def image_bin(tmp_path: Path) -> Path:
+    """The script in a bin directory beside a fake kc.sh that writes its arguments to started.txt."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shutil.copy2(SCRIPT, bin_dir / SCRIPT.name)
+    fake = bin_dir / "kc.sh"
+    fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "started.txt"}\n', encoding="utf-8")
+    fake.chmod(0o755)
+    return bin_dir
+
+
+def start(image_bin: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", **{name: value for name, value in environment.items() if value is not None}}
+    return subprocess.run([str(image_bin / SCRIPT.name), "start", "--optimized", "--import-realm"], env=env,
+                          capture_output=True, text=True, timeout=30)
+
+
+def strong_environment() -> dict[str, str]:
+    return {name: secrets.token_hex(32) for name in checked_names()}
+
+
+def started(image_bin: Path) -> bool:
+    return (image_bin.parent / "started.txt").exists()
+
+
+def test_the_image_starts_through_the_check():
+    assert exec_form(DOCKERFILE, "ENTRYPOINT") == [f"/opt/keycloak/bin/{SCRIPT.name}"]
+    copies = [arguments for name, arguments in instructions(DOCKERFILE) if name == "COPY"]
+    assert any(f"docker/{SCRIPT.name}" in arguments and arguments.endswith("/opt/keycloak/bin/") for arguments in copies)
+
+
+def test_the_check_covers_every_secret_keycloak_gets():
+    names = set(checked_names())
+    assert realm_secret_placeholders() <= names
+    assert {"KC_BOOTSTRAP_ADMIN_PASSWORD", "KC_DB_PASSWORD", "BRIDGE_CALLBACK_SECRET", "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+            "BRIDGE_OPS_CLIENT_SECRET", "PORTAL_DEMO_CLIENT_SECRET", "PAYER_ADMIN_CLI_SECRET"} <= names
+    assert names <= set(compose_keycloak_environment())
+
+
+def test_with_the_example_env_file_keycloak_refuses_to_start_naming_every_secret(image_bin):
+    result = start(image_bin, compose_keycloak_environment())
+    assert result.returncode != 0 and not started(image_bin)
+    for name in checked_names():
+        assert f"{name} is a published placeholder" in result.stderr
+    assert "change-me" not in result.stderr.replace("dev-only/change-me", "")  # names, never the values
+
+
+@pytest.mark.parametrize("name", sorted(realm_secret_placeholders() | {"KC_BOOTSTRAP_ADMIN_PASSWORD"}))
+def test_each_realm_dev_default_or_example_value_is_refused(name, image_bin):
+    realm_default = realm_placeholders().get(name)
+    for placeholder in filter(None, {realm_default, EXAMPLE.get(name), EXAMPLE.get("KEYCLOAK_ADMIN_PASSWORD")
+                                     if name == "KC_BOOTSTRAP_ADMIN_PASSWORD" else None}):
+        result = start(image_bin, {**strong_environment(), name: placeholder})
+        assert result.returncode != 0 and not started(image_bin), placeholder
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize("name", checked_names())
+@pytest.mark.parametrize("value", ["x", "a" * 31, "é" * 15 + "x"])
+def test_a_short_secret_is_refused(name, value, image_bin):
+    result = start(image_bin, {**strong_environment(), name: value})
+    assert result.returncode != 0 and not started(image_bin)
+    assert f"{name} is shorter than 32 bytes" in result.stderr
+
+
+@pytest.mark.parametrize("name", checked_names())
+def test_a_missing_secret_is_refused_rather_than_imported_as_the_dev_default(name, image_bin):
+    environment = strong_environment()
+    del environment[name]
+    result = start(image_bin, environment)
+    assert result.returncode != 0 and not started(image_bin)
+    assert f"{name} is missing" in result.stderr
+
+
+def test_a_placeholder_in_other_case_is_refused(image_bin):
+    result = start(image_bin, {**strong_environment(), "BRIDGE_CALLBACK_SECRET": "CHANGE-ME-" + "x" * 40})
+    assert result.returncode != 0 and "BRIDGE_CALLBACK_SECRET" in result.stderr
+
+
+def test_with_strong_secrets_kc_sh_runs_with_the_containers_arguments(image_bin):
+    result = start(image_bin, strong_environment())
+    assert result.returncode == 0, result.stderr
+    assert (image_bin.parent / "started.txt").read_text().split() == ["start", "--optimized", "--import-realm"]
+
+
+def test_the_realm_file_has_no_secret_placeholder_without_a_dev_only_default():
+    realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
+    assert realm["realm"] == "esoseska"
+    for name, default in realm_placeholders().items():
+        if name.endswith(("SECRET", "PASSWORD")):
+            assert default and default.startswith("dev-only-"), name
