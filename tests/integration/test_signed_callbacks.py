@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.layout import ROOT, VENV_BIN, free_port
+from devstack.layout import BRIDGE_GUNICORN_CONF, ROOT, VENV_BIN, free_port
 from devstack.services import Service, http_ok
 from registration_bridge.signing import sign
 
@@ -84,9 +84,12 @@ def start_bridge(tmp: Path, script_name: str = ""):
                         str(ROOT / "registration-bridge/demo/staninvest.csv")], env=full, check=True,
                        stdout=subprocess.DEVNULL)
     port = free_port()
+    # the scrape endpoint on a free port too (its default may be held by another bridge of the suite or `make run`)
+    env["BRIDGE_METRICS_BIND"] = f"127.0.0.1:{free_port()}"
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp / f"metrics{script_name.replace('/', '-')}")
     if script_name:
         env["SCRIPT_NAME"] = script_name  # gunicorn mounts the app under this prefix (a base path of the bridge URL)
-    service = Service("bridge", [VENV_BIN / "gunicorn", "--config", ROOT / "registration-bridge" / "gunicorn.conf.py",
+    service = Service("bridge", [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF,
                                  "--bind", f"127.0.0.1:{port}"],
                       env=env, cwd=ROOT, log_path=tmp / f"bridge{script_name.replace('/', '-')}.log",
                       ready=http_ok(f"http://127.0.0.1:{port}{script_name}/healthz"), ready_timeout=90)
