@@ -45,9 +45,20 @@ OPEN_LOOP_RUNS = 3
 DATABASES = os.environ.get("BENCH_VERIFY_DATABASES", "sqlite,postgresql").split(",")
 
 
+# the payers the calls spread over: registrations of one evening are of different payers, and the checks of one payer
+# code wait for each other (guessing.py), so one code sent thousands of times would measure that queue instead
+PAYERS = 2000
+
+
+def payer(i: int) -> tuple[str, str]:
+    """Payer code and bill password of bench payer i."""
+    return str(500000 + i), f"Bench-{i}"
+
+
 def signed_request(i: int) -> tuple[bytes, dict]:
-    # a right bill password of a demo payer: the full path (lookup, hash, attempt row, ticket)
-    body = json.dumps({"manager_id": "staninvest", "payer_code": "100200", "bill_password": "Polozn1ca",
+    # a right bill password of a payer: the full path (lookup, hash, attempt row, ticket)
+    code, bill_password = payer(i % PAYERS)
+    body = json.dumps({"manager_id": "staninvest", "payer_code": code, "bill_password": bill_password,
                        "client_ip": f"10.{i % 250}.0.1", "request_id": uuid.uuid4().hex}).encode()
     return body, {"X-Signature": sign(SECRET, "POST", VERIFY_PATH, body), "Content-Type": "application/json"}
 
@@ -144,13 +155,16 @@ def database(kind: str):
 def measure(database_url: str) -> dict:
     port = free_port()
     env = {"DATABASE_URL": database_url, "BRIDGE_CALLBACK_SECRET": SECRET,
-           # the bench sends one code thousands of times with the right password: no guessing limits apply
+           # right bill passwords only: no guessing limits apply
            "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600",
            "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}"}  # not the default port: a `make run` may hold it
     cli = str(VENV_BIN / "registration-bridge")
     subprocess.run([cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."], env={**os.environ, **env},
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([cli, "import-payers", "--manager", "staninvest", str(ROOT / "registration-bridge/demo/staninvest.csv")],
+    payers_csv = OUT / "verify-payers.csv"
+    payers_csv.write_text("payer_code,bill_password\n" + "".join(f"{c},{p}\n" for c, p in map(payer, range(PAYERS))),
+                          encoding="utf-8")
+    subprocess.run([cli, "import-payers", "--manager", "staninvest", str(payers_csv)],
                    env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
     bridge = Service("bridge", [VENV_BIN / "gunicorn", "--config", ROOT / "registration-bridge" / "gunicorn.conf.py",
                                 "--bind", f"{HOST}:{port}"],
