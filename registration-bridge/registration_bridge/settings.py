@@ -29,7 +29,8 @@ class SettingsError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
-    database_url: str = "sqlite:///var/bridge.sqlite3"
+    # relative to the working directory: from the repository's root, the database of `make run` (devstack)
+    database_url: str = "sqlite:///var/dev/bridge.sqlite3"
     # Shared with Keycloak's payer-check execution: signs every callback (HMAC-SHA256).
     callback_secret: str = DEV_CALLBACK_SECRET
     # Accepted besides callback_secret while a secret is being rotated (empty: none).

@@ -436,3 +436,20 @@ def test_repair_in_production_without_the_ops_client_secret_says_what_to_set(run
     assert result.exit_code == 1
     assert "BRIDGE_OPS_CLIENT_SECRET is not set" in result.output
     assert claims_by_payer(orphaned) == {"100200": GONE, "100201": ALIVE, "100202": GONE}
+
+
+def test_the_readmes_commands_act_on_the_database_of_make_run(tmp_path, monkeypatch):
+    """`.venv/bin/registration-bridge …` from the repository's root, with no DATABASE_URL, works on the bridge
+    database of `make run` (it used to open var/bridge.sqlite3, which nothing else used: "unknown manager")."""
+    from devstack.layout import ROOT, VAR, Ports
+    from devstack.stack import StackSettings
+
+    make_run = StackSettings(ports=Ports.dev(), var_dir=VAR / "dev").database_url
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # stands in for the repository's root
+    result = CliRunner().invoke(main, ["add-manager", MANAGER_ID, "--name", "Staninvest d.o.o."],
+                                env={"DATABASE_URL": None, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY})
+    assert result.exit_code == 0, result.output
+    created = tmp_path / "var" / "dev" / "bridge.sqlite3"
+    assert created.exists()
+    assert make_run == f"sqlite:///{ROOT / created.relative_to(tmp_path)}"
