@@ -65,3 +65,26 @@ def test_a_fresh_claim_is_never_questioned(seeded, post_signed, ticket_for):
         answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
         assert len(rsps.calls) == 0
     assert answer == NOT_VERIFIED_ANSWER
+
+
+# --- the callback's own Keycloak client: one per app, its token reused, a short timeout --------------------------
+
+def test_two_orphan_checks_in_one_app_ask_for_one_token(claimed, post_signed):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        keycloak_says(rsps, 200)
+        for _ in range(2):
+            assert post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json() == NOT_VERIFIED_ANSWER
+        token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
+        user_requests = [c for c in rsps.calls if c.request.url.startswith(USER_URL)]
+    assert (len(token_requests), len(user_requests)) == (1, 2)
+
+
+def test_an_expired_token_is_fetched_again(claimed, post_signed):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        # python-keycloak renews at 90 % of expires_in: a one-second token is stale at the next call
+        rsps.post(TOKEN_URL, json={"access_token": "t", "expires_in": 1, "token_type": "Bearer"})
+        rsps.get(USER_URL + "gone", json={"id": "gone"})
+        for _ in range(2):
+            assert post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json() == NOT_VERIFIED_ANSWER
+        token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
+    assert len(token_requests) == 2
