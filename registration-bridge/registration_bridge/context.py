@@ -1,6 +1,7 @@
 """What a request handler needs from the app: its settings, a database session, the registry."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,9 @@ from .tickets import TicketIssuer
 
 if TYPE_CHECKING:
     from .access_tokens import AccessTokenVerifier
+    from .keycloak_gateway import KeycloakGateway
+
+_gateway_lock = threading.Lock()
 
 
 def settings() -> Settings:
@@ -39,9 +43,22 @@ def registry() -> PayerRegistry:
 
 
 def _keycloak_user_exists(user_id: str) -> bool:
-    from .keycloak_gateway import KeycloakGateway
+    return keycloak_gateway().user_exists(user_id)
 
-    return KeycloakGateway.from_settings(settings()).user_exists(user_id)
+
+def keycloak_gateway() -> "KeycloakGateway":
+    """The app's one client of Keycloak's admin API, made at its first use and shared by the worker's threads, so
+    its service-account token serves every orphan check until it expires (not one token per check)."""
+    extensions = current_app.extensions
+    gateway = extensions.get("bridge.keycloak_gateway")
+    if gateway is None:
+        with _gateway_lock:
+            gateway = extensions.get("bridge.keycloak_gateway")
+            if gateway is None:
+                from .keycloak_gateway import KeycloakGateway
+
+                gateway = extensions["bridge.keycloak_gateway"] = KeycloakGateway.from_settings(settings())
+    return gateway
 
 
 def tickets() -> TicketIssuer:

@@ -3,18 +3,25 @@
 Two service accounts: the running bridge's `registration-bridge` may only read a user (view-users: user_exists);
 the command line's `registration-bridge-ops` (reconcile, repair, users) lists users and aligns `managers`
 (query-users, view-users, manage-users). Each gateway gets one of them.
+
+The running bridge keeps one gateway per app (context.keycloak_gateway): python-keycloak's connection fetches a
+service-account token at its first call and again only when 90 % of its lifetime has passed (or on a 401), so the
+orphan checks of a process share one token. Its timeout is short and nothing is retried: the check runs inside a
+callback that Keycloak gives up on after BRIDGE_TIMEOUT_MS.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakGetError
 
 from .settings import Settings, SettingsError
 
 PAYER_ACCOUNTS = "payer_accounts"
 MANAGERS = "managers"
+# the command line waits longer: nobody's registration hangs on it
+OPERATIONS_TIMEOUT_SECONDS = 10
 
 
 @dataclass
@@ -33,7 +40,8 @@ class KeycloakGateway:
     @classmethod
     def from_settings(cls, settings: Settings) -> "KeycloakGateway":
         """The running bridge's gateway: reads one user at a time, nothing else."""
-        return cls._connect(settings, settings.keycloak_client_id, settings.keycloak_client_secret)
+        return cls._connect(settings, settings.keycloak_client_id, settings.keycloak_client_secret,
+                            timeout=settings.keycloak_timeout_seconds, retries=0)
 
     @classmethod
     def for_operations(cls, settings: Settings) -> "KeycloakGateway":
@@ -41,17 +49,20 @@ class KeycloakGateway:
         if not settings.ops_client_secret:
             raise SettingsError("BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
                                 f"client {settings.keycloak_ops_client_id} (README: Operations)")
-        return cls._connect(settings, settings.keycloak_ops_client_id, settings.ops_client_secret)
+        return cls._connect(settings, settings.keycloak_ops_client_id, settings.ops_client_secret,
+                            timeout=OPERATIONS_TIMEOUT_SECONDS, retries=1)
 
     @classmethod
-    def _connect(cls, settings: Settings, client_id: str, client_secret: str) -> "KeycloakGateway":
-        connection = KeycloakOpenIDConnection(
+    def _connect(cls, settings: Settings, client_id: str, client_secret: str, *, timeout: float,
+                 retries: int) -> "KeycloakGateway":
+        connection = _Connection(
             server_url=settings.keycloak_url,
             realm_name=settings.keycloak_realm,
             client_id=client_id,
             client_secret_key=client_secret,
             verify=True,
-            timeout=10,
+            timeout=timeout,  # type: ignore[arg-type]  # requests takes seconds as a float
+            max_retries=retries,
         )
         return cls(KeycloakAdmin(connection=connection))
 
@@ -77,6 +88,20 @@ class KeycloakGateway:
         rep = self._admin.get_user(user_id)
         rep.setdefault("attributes", {})[MANAGERS] = managers
         self._admin.update_user(user_id, rep)
+
+
+class _Connection(KeycloakOpenIDConnection):
+    """python-keycloak's connection, whose token requests keep its max_retries (the library's own token client
+    would retry once, doubling the wait on a silent Keycloak)."""
+
+    @property
+    def keycloak_openid(self) -> KeycloakOpenID:
+        if self._keycloak_openid is None:
+            self._keycloak_openid = KeycloakOpenID(
+                server_url=self.server_url, client_id=self.client_id, realm_name=self.realm_name,
+                verify=self.verify, client_secret_key=self.client_secret_key, timeout=self.timeout,
+                max_retries=self.max_retries)
+        return self._keycloak_openid
 
 
 def _linked_user(rep: dict) -> LinkedUser:

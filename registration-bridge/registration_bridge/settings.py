@@ -42,6 +42,9 @@ class Settings:
     ticket_ttl_seconds: int = 600
     # a claim this old whose Keycloak user does not exist is an orphan (see PayerRegistry) and is released
     orphan_claim_age_seconds: int = 60
+    # how long the orphan check waits for each answer from Keycloak's admin API (the token, then the user) while
+    # Keycloak waits BRIDGE_TIMEOUT_MS (3 s) for the callback; past it the claim stands (fail closed)
+    keycloak_timeout_seconds: float = 1.0
     max_request_bytes: int = 16 * 1024
     # guessing: per payer code, growing delays from the 3rd failure and a lock after 10 within 24 h;
     # per client IP (as Keycloak sees it) a budget lenient enough for a building behind one address
@@ -110,6 +113,7 @@ class Settings:
         "bill_password_key": "BRIDGE_BILL_PASSWORD_KEY",
         "ticket_ttl_seconds": "BRIDGE_TICKET_TTL_SECONDS",
         "orphan_claim_age_seconds": "BRIDGE_ORPHAN_CLAIM_AGE_SECONDS",
+        "keycloak_timeout_seconds": "BRIDGE_KEYCLOAK_TIMEOUT_SECONDS",
         "max_request_bytes": "BRIDGE_MAX_REQUEST_BYTES",
         "payer_max_failures": "BRIDGE_PAYER_MAX_FAILURES",
         "payer_failure_window_hours": "BRIDGE_PAYER_FAILURE_WINDOW_HOURS",
@@ -161,6 +165,11 @@ class Settings:
                     values[f.name] = int(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+            elif f.type == "float":
+                try:
+                    values[f.name] = float(raw)
+                except ValueError as exc:
+                    raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from exc
             else:
                 values[f.name] = raw
         settings = cls(**values)  # type: ignore[arg-type]
@@ -203,6 +212,9 @@ class Settings:
         if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}",
                                                   self.metrics_bind):
             raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
+        if not 0 < self.keycloak_timeout_seconds <= 3:
+            raise SettingsError("BRIDGE_KEYCLOAK_TIMEOUT_SECONDS must be more than 0 and at most 3 (Keycloak waits "
+                                f"3 s for the whole callback), not {self.keycloak_timeout_seconds!r}")
         if self.environment != "production":
             return
         secrets = {

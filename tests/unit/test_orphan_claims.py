@@ -1,6 +1,9 @@
 """A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one."""
 from __future__ import annotations
 
+import socket
+import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,7 +12,7 @@ from sqlalchemy import select
 
 from registration_bridge.models import Claim
 
-from .support import CLAIMS, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, make_settings, sessions, verify_body
+from .support import CLAIMS, claims_by_payer, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, make_settings, sessions, verify_body
 
 KEYCLOAK = "http://kc"
 TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
@@ -65,3 +68,52 @@ def test_a_fresh_claim_is_never_questioned(seeded, post_signed, ticket_for):
         answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
         assert len(rsps.calls) == 0
     assert answer == NOT_VERIFIED_ANSWER
+
+
+# --- the callback's own Keycloak client: one per app, its token reused, a short timeout --------------------------
+
+def test_two_orphan_checks_in_one_app_ask_for_one_token(claimed, post_signed):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        keycloak_says(rsps, 200)
+        for _ in range(2):
+            assert post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json() == NOT_VERIFIED_ANSWER
+        token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
+        user_requests = [c for c in rsps.calls if c.request.url.startswith(USER_URL)]
+    assert (len(token_requests), len(user_requests)) == (1, 2)
+
+
+def test_an_expired_token_is_fetched_again(claimed, post_signed):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        # python-keycloak renews at 90 % of expires_in: a one-second token is stale at the next call
+        rsps.post(TOKEN_URL, json={"access_token": "t", "expires_in": 1, "token_type": "Bearer"})
+        rsps.get(USER_URL + "gone", json={"id": "gone"})
+        for _ in range(2):
+            assert post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json() == NOT_VERIFIED_ANSWER
+        token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
+    assert len(token_requests) == 2
+
+
+@pytest.fixture
+def silent_keycloak():
+    """A Keycloak that takes the connection and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_keycloak_that_does_not_answer_leaves_the_claim_standing_within_the_budget(claimed, post_signed,
+                                                                                     silent_keycloak):
+    timeout = 1.0
+    claimed.extensions["bridge.settings"] = replace(claimed.extensions["bridge.settings"], keycloak_url=silent_keycloak,
+                                                    keycloak_timeout_seconds=timeout)
+
+    started = time.monotonic()
+    answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()
+    elapsed = time.monotonic() - started
+
+    assert answer == NOT_VERIFIED_ANSWER
+    assert claims_by_payer(claimed) == {"100200": "gone"}
+    # one token request that times out, not retried (a retry waits a second timeout): the rest is generous room for
+    # a busy machine, and the answer is inside Keycloak's 3 s
+    assert elapsed < 2 * timeout, f"the check took {elapsed:.2f} s with a {timeout} s timeout"

@@ -99,3 +99,11 @@ def test_uploads_have_their_own_size_limit():
     settings = Settings.from_env({"BRIDGE_MAX_UPLOAD_BYTES": "1048576"})
     assert (settings.max_upload_bytes, settings.max_request_bytes) == (1048576, 16 * 1024)
     assert Settings().max_upload_bytes == 200 * 1024 * 1024
+
+
+def test_the_callbacks_keycloak_timeout_is_seconds_inside_keycloaks_budget():
+    assert Settings.from_env({}).keycloak_timeout_seconds < 3  # Keycloak's BRIDGE_TIMEOUT_MS: 3000
+    assert Settings.from_env({"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS": "1.5"}).keycloak_timeout_seconds == 1.5
+    for raw in ("soon", "0", "10"):
+        with pytest.raises(SettingsError, match="BRIDGE_KEYCLOAK_TIMEOUT_SECONDS"):
+            Settings.from_env({"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS": raw})
