@@ -17,11 +17,6 @@ class BillPasswordHasher:
         return hmac.compare_digest(stored_digest, self.digest(manager_id, payer_code, bill_password))
 
 
-def normalize_payer_code(raw: str) -> str:
-    """Payer codes are matched without spaces: '1234 5678 ' and '12345678' are the same code."""
-    return "".join(raw.split())
-
-
 def normalize_bill_password(raw: str) -> str:
     """Bill passwords are matched as printed, without surrounding blanks (case matters)."""
     return raw.strip()

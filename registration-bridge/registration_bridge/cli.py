@@ -16,6 +16,7 @@ from . import schema
 from .csv_import import CsvImportError
 from .db import make_engine
 from .models import Manager, PayerUnlock
+from .payer_accounts import format_account
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
 
@@ -175,7 +176,7 @@ def claims(manager_id: str | None, as_json: bool) -> None:
         return
     click.echo(f"{'payer account':<32} {'keycloak user id':<38} claimed at")
     for row in rows:
-        click.echo(f"{row.manager_id + ':' + row.payer_code:<32} {row.keycloak_user_id:<38} {row.claimed_at}")
+        click.echo(f"{format_account(row.manager_id, row.payer_code):<32} {row.keycloak_user_id:<38} {row.claimed_at}")
 
 
 @main.command("unlock")
@@ -187,7 +188,7 @@ def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
     """Lift the guessing lock of a payer code (earlier failures stop counting)."""
     from . import admin_actions
     from .audit import Actor
-    from .bill_passwords import normalize_payer_code
+    from .payer_accounts import normalize_payer_code
     from .context import db_session, settings
     from .guessing import GuessingGuard
 
@@ -290,7 +291,7 @@ def users(manager_id: str) -> None:
         user = linked.get(row.keycloak_user_id)
         email = user.email if user else "(user missing: run reconcile)"
         name = user.name if user else ""
-        click.echo(f"{row.manager_id + ':' + row.payer_code:<28} {email or '':<36} {name:<28} {row.keycloak_user_id}")
+        click.echo(f"{format_account(row.manager_id, row.payer_code):<28} {email or '':<36} {name:<28} {row.keycloak_user_id}")
 
 
 @main.command("staff-login")

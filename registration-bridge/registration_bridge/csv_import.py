@@ -20,7 +20,8 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from .bill_passwords import BillPasswordHasher, normalize_bill_password, normalize_payer_code
+from .bill_passwords import BillPasswordHasher, normalize_bill_password
+from .payer_accounts import normalize_payer_code
 from .models import Manager, Payer, utcnow
 
 REQUIRED_COLUMNS = ("payer_code", "bill_password")

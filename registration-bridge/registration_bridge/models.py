@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .payer_accounts import format_account
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -47,7 +49,7 @@ class Payer(Base):
     @property
     def account(self) -> str:
         """The payer account as it appears in tokens: `<manager id>:<payer code>`."""
-        return f"{self.manager_id}:{self.payer_code}"
+        return format_account(self.manager_id, self.payer_code)
 
 
 class Claim(Base):

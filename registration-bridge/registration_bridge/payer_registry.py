@@ -10,9 +10,10 @@ from typing import Callable
 from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from .bill_passwords import BillPasswordHasher, normalize_payer_code
+from .bill_passwords import BillPasswordHasher
 from .db import InsertIfAbsent
 from .guessing import GuessingGuard, network_key
+from .payer_accounts import format_account, normalize_payer_code
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class CheckResult:
 
     @property
     def payer_account(self) -> str:
-        return f"{self.manager_id}:{self.payer_code}"
+        return format_account(self.manager_id, self.payer_code)
 
 
 class ClaimOutcome(str, enum.Enum):

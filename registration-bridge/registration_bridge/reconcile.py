@@ -14,6 +14,7 @@ from typing import Callable
 from datetime import datetime, timedelta, timezone
 
 from .keycloak_gateway import KeycloakGateway
+from .payer_accounts import format_account, parse_account
 from .payer_registry import PayerRegistry
 
 
@@ -54,7 +55,7 @@ class Reconciler:
         for claim in all_claims:
             if _aware(datetime.fromisoformat(claim.claimed_at)) > cutoff:
                 continue
-            account = f"{claim.manager_id}:{claim.payer_code}"
+            account = format_account(claim.manager_id, claim.payer_code)
             user = users.get(claim.keycloak_user_id) if users is not None else None
             if user is None and not self._gateway.user_exists(claim.keycloak_user_id):
                 reason = "the user no longer exists"
@@ -70,7 +71,7 @@ class Reconciler:
         claimed = {(c.manager_id, c.payer_code): c.keycloak_user_id for c in all_claims}
         for user in users.values():
             for account in user.payer_accounts:
-                manager_id, _, payer_code = account.partition(":")
+                manager_id, payer_code = parse_account(account) or (account, "")  # no ':': unknown below
                 holder = claimed.get((manager_id, payer_code))
                 if holder == user.id:
                     continue
@@ -82,7 +83,7 @@ class Reconciler:
                 else:
                     plan.append((Finding("claimed", user.id, f"{account} (linked in Keycloak, now claimed)"),
                                  partial(self._registry.claim, manager_id, payer_code, user.id)))
-            expected = sorted({a.partition(":")[0] for a in user.payer_accounts if ":" in a})
+            expected = sorted({parsed[0] for parsed in map(parse_account, user.payer_accounts) if parsed})
             if sorted(user.managers) != expected:
                 plan.append((Finding("aligned", user.id, f"managers {sorted(user.managers)} → {expected}"),
                              partial(self._gateway.set_managers, user.id, expected)))

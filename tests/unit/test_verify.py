@@ -28,7 +28,8 @@ def test_verify_has_no_side_effect_besides_the_attempt_log(seeded, post_signed):
     assert count(seeded, Claim) == 0
 
 
-@pytest.mark.parametrize("typed", [" 100200 ", "100 200", "1 0 0 2 0 0", "\u00a0100200"])
+@pytest.mark.parametrize("typed", [" 100200 ", "100 200", "1 0 0 2 0 0", "\u00a0100200", "100\u202f200",
+                                   "\ufeff100\u200b200"])
 def test_payer_code_with_spaces_matches(seeded, post_signed, typed):
     answer = post_signed(VERIFY, verify_body(payer_code=typed)).get_json()
     assert answer["ok"] is True
@@ -76,6 +77,12 @@ def test_empty_fields_are_required(seeded, post_signed, empty):
     assert answer == {"ok": False, "errors": [{"field": "manager_id", "code": "required"},
                                               {"field": "payer_code", "code": "required"},
                                               {"field": "bill_password", "code": "required"}]}
+    assert count(seeded, VerificationAttempt) == 0
+
+
+def test_a_payer_code_of_only_invisible_characters_is_required(seeded, post_signed):
+    answer = post_signed(VERIFY, verify_body(payer_code="\u200b\ufeff")).get_json()
+    assert answer == {"ok": False, "errors": [{"field": "payer_code", "code": "required"}]}
     assert count(seeded, VerificationAttempt) == 0
 
 

@@ -11,6 +11,7 @@ from flask import jsonify, request
 
 from ..context import registry, tickets
 from ..metrics import PAYER_CHECKS, PAYER_CLAIMS
+from ..payer_accounts import format_account, normalize_payer_code
 from ..payer_registry import ClaimOutcome, Outcome
 from ..tickets import InvalidTicket, PayerRef
 from .callbacks import signed_blueprint
@@ -47,8 +48,9 @@ def verify():
     """Check payer code + bill password for a manager. No side effects beyond the attempt log."""
     body = read_object(request, VERIFY_FIELDS)
     errors = []
+    typed = {**body, "payer_code": normalize_payer_code(body["payer_code"])}  # a code of only blanks is empty
     for field in ("manager_id", "payer_code", "bill_password"):
-        if not body.get(field, "").strip():
+        if not typed.get(field, "").strip():
             errors.append({"field": field, "code": "required"})
     if errors:
         return jsonify(ok=False, errors=errors)
@@ -84,7 +86,7 @@ def claim():
                                                     "payer_code": payer.payer_code, "user_id": body["user_id"],
                                                     "outcome": outcome.value})
     PAYER_CLAIMS.labels(outcome.value).inc()
-    account = f"{payer.manager_id}:{payer.payer_code}"
+    account = format_account(payer.manager_id, payer.payer_code)
     if outcome is ClaimOutcome.CLAIMED:
         return jsonify(status="claimed", payer_account=account), 201
     if outcome is ClaimOutcome.ALREADY_YOURS:

@@ -19,6 +19,7 @@ import org.keycloak.models.utils.KeycloakModelUtils;
 import si.esoseska.keycloak.bridge.BridgeClient;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.registration.PayerCheckSettings;
+import si.esoseska.keycloak.registration.PayerAccounts;
 import si.esoseska.keycloak.registration.UserLinks;
 
 /**
@@ -89,7 +90,7 @@ final class ClaimSyncListener implements EventListenerProvider {
 
     private static void alignManagers(UserModel user, List<String> accounts) {
         Set<String> fromAccounts = new TreeSet<>();
-        accounts.forEach(account -> fromAccounts.add(account.substring(0, Math.max(0, account.indexOf(':')))));
+        accounts.forEach(account -> PayerAccounts.parse(account).ifPresent(a -> fromAccounts.add(a.managerId())));
         fromAccounts.remove("");
         Set<String> current = new TreeSet<>(user.getAttributeStream(UserLinks.MANAGERS).toList());
         if (!current.equals(fromAccounts)) {

@@ -63,7 +63,7 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             return;
         }
         UserModel user = context.getUser();
-        String account = payer.managerId() + ":" + String.join("", payer.payerCode().split("\\s+"));
+        String account = payer.account();
         if (user.getAttributeStream(UserLinks.PAYER_ACCOUNTS).anyMatch(account::equals)) {
             context.challenge(page(context, formData, List.of(new FormMessage(PayerForm.PAYER_CODE, ALREADY_YOURS))));
             return;

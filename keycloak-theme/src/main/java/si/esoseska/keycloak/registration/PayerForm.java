@@ -24,14 +24,26 @@ public record PayerForm(String managerId, String payerCode, String billPassword)
                 trimmed(formData.getFirst(BILL_PASSWORD)));
     }
 
-    /** Errors a resident can fix without asking the bridge: empty or over-long fields. */
+    /**
+     * Errors a resident can fix without asking the bridge: empty or over-long fields (a payer code of only blanks
+     * is empty, by the rule of {@link PayerAccounts#normalizeCode}), a manager id no manager can have.
+     */
     public List<FormMessage> localErrors() {
         List<FormMessage> errors = new ArrayList<>();
-        check(errors, PAYER_CODE, payerCode, MAX_PAYER_CODE, Messages.PAYER_CODE_MISSING, Messages.PAYER_CODE_TOO_LONG);
+        check(errors, PAYER_CODE, PayerAccounts.normalizeCode(payerCode).isEmpty() ? "" : payerCode, MAX_PAYER_CODE,
+                Messages.PAYER_CODE_MISSING, Messages.PAYER_CODE_TOO_LONG);
         check(errors, BILL_PASSWORD, billPassword, MAX_BILL_PASSWORD, Messages.BILL_PASSWORD_MISSING,
                 Messages.BILL_PASSWORD_TOO_LONG);
         check(errors, MANAGER_ID, managerId, MAX_MANAGER_ID, Messages.MANAGER_MISSING, Messages.MANAGER_UNKNOWN);
+        if (managerId.indexOf(':') >= 0 && managerId.length() <= MAX_MANAGER_ID) {
+            errors.add(new FormMessage(MANAGER_ID, Messages.MANAGER_UNKNOWN));  // no manager id holds a ':'
+        }
         return errors;
+    }
+
+    /** The payer account this form names, as the bridge will link it; only for a form without local errors. */
+    public String account() {
+        return PayerAccounts.format(managerId, PayerAccounts.normalizeCode(payerCode));
     }
 
     private static void check(List<FormMessage> errors, String field, String value, int max, String missingKey,

@@ -64,6 +64,22 @@ class PayerFormTest {
     }
 
     @Test
+    void aCodeOfOnlyBlanksTheBridgeRemovesIsMissing() {
+        assertEquals(List.of("payerCode:payerCodeMissing"),
+                errors(new PayerForm("staninvest", "\u00a0\u200b\ufeff\u202f", "Polozn1ca")));
+    }
+
+    @Test
+    void aManagerIdWithAColonIsUnknown() {
+        assertEquals(List.of("managerId:managerUnknown"), errors(new PayerForm("stan:invest", "100200", "Polozn1ca")));
+    }
+
+    @Test
+    void accountUsesTheNormalisedCode() {
+        assertEquals("staninvest:100200", new PayerForm("staninvest", "100\u00a0200\u200b", "Polozn1ca").account());
+    }
+
+    @Test
     void toStringNeverShowsTheBillPassword() {
         assertFalse(new PayerForm("staninvest", "100200", "Pw-UNIQUE-7731").toString().contains("Pw-UNIQUE-7731"));
     }
