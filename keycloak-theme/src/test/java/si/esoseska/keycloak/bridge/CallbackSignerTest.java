@@ -2,16 +2,13 @@ package si.esoseska.keycloak.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import si.esoseska.keycloak.SharedFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -21,9 +18,7 @@ import org.junit.jupiter.api.Test;
 class CallbackSignerTest {
 
     private static JsonNode vector() throws IOException {
-        String dir = System.getProperty("fixtures.dir");
-        assertNotNull(dir, "surefire must set fixtures.dir (see pom.xml)");
-        return new ObjectMapper().readTree(Files.readAllBytes(Path.of(dir, "signature-vector.json")));
+        return SharedFixtures.read("signature-vector.json");
     }
 
     @Test

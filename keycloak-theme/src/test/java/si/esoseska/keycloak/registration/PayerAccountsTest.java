@@ -1,14 +1,11 @@
 package si.esoseska.keycloak.registration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import si.esoseska.keycloak.SharedFixtures;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,9 +17,7 @@ import org.junit.jupiter.api.Test;
 class PayerAccountsTest {
 
     private static JsonNode vectors() throws IOException {
-        String dir = System.getProperty("fixtures.dir");
-        assertNotNull(dir, "surefire must set fixtures.dir (see pom.xml)");
-        return new ObjectMapper().readTree(Files.readAllBytes(Path.of(dir, "payer-codes.json")));
+        return SharedFixtures.read("payer-codes.json");
     }
 
     @Test
