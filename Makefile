@@ -22,14 +22,27 @@ COMPOSE_PLUGIN := $(DOCKER_CONFIG_DIR)/cli-plugins/docker-compose
 COMPOSE_INSTALLED := $(DOCKER_CONFIG_DIR)/.compose-$(COMPOSE_VERSION)
 export ESOSESKA_DOCKER_CONFIG := $(abspath $(DOCKER_CONFIG_DIR))
 
-.PHONY: setup run test test-java test-python bench audit reset clean
+.PHONY: setup run test lint format test-java test-python bench audit reset clean
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
 
-test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED) test-java test-python
+test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED) lint test-java test-python
+
+# style and types: ruff (every Python file, config in ruff.toml), mypy (the bridge), Spotless (the Java sources)
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd registration-bridge && ../$(VENV)/bin/mypy
+	$(MVN) -f keycloak-theme/pom.xml spotless:check
+
+# rewrites the sources in the style `make lint` checks
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(MVN) -f keycloak-theme/pom.xml spotless:apply
 
 test-java:
 	$(MVN) -f keycloak-theme/pom.xml verify

@@ -3,6 +3,7 @@
 Each size runs in its own process (so its peak memory is its own), against a fresh SQLite database under
 var/bench/. Prints a table and writes var/bench/import.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,15 @@ def run_one(rows: int) -> dict:
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # CPU seconds beside wall seconds: on a busy machine the wall figure waits for other processes too
-    return {"rows": report.rows, "seconds": round(seconds, 2), "rows_per_second": round(report.rows / seconds),
-            "cpu_seconds": round(cpu_seconds, 2), "rows_per_cpu_second": round(report.rows / cpu_seconds),
-            "peak_memory_mb": round(peak_mb, 1), "file_mb": round(csv_path.stat().st_size / 1e6, 1)}
+    return {
+        "rows": report.rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(report.rows / seconds),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "rows_per_cpu_second": round(report.rows / cpu_seconds),
+        "peak_memory_mb": round(peak_mb, 1),
+        "file_mb": round(csv_path.stat().st_size / 1e6, 1),
+    }
 
 
 def main() -> None:
@@ -61,14 +68,21 @@ def main() -> None:
         csv_path = OUT / f"payers-{rows}.csv"
         if not csv_path.exists():
             generate(csv_path, rows)
-        child = subprocess.run([sys.executable, __file__, "--one", str(rows)], capture_output=True, text=True,
-                               check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "registration-bridge")})
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(rows)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "registration-bridge")},
+        )
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
     print("payer import (SQLite file, one transaction)")
     print(f"{'payers':>10} {'seconds':>8} {'rows/s':>9} {'CPU s':>7} {'rows/CPU s':>11} {'peak MB':>8} {'file MB':>8}")
     for r in results:
-        print(f"{r['rows']:>10} {r['seconds']:>8} {r['rows_per_second']:>9} {r['cpu_seconds']:>7} "
-              f"{r['rows_per_cpu_second']:>11} {r['peak_memory_mb']:>8} {r['file_mb']:>8}")
+        print(
+            f"{r['rows']:>10} {r['seconds']:>8} {r['rows_per_second']:>9} {r['cpu_seconds']:>7} "
+            f"{r['rows_per_cpu_second']:>11} {r['peak_memory_mb']:>8} {r['file_mb']:>8}"
+        )
     (OUT / "import.json").write_text(json.dumps(results, indent=2))
 
 

@@ -7,6 +7,7 @@ esoseska-keycloak.jar in providers/, one without; each gets `kc.sh build` (H2 fi
 management port, polled every 50 ms; Quarkus's own "started in" figure is recorded beside it. Prints a table and
 writes var/bench/startup.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,19 +40,35 @@ def prepare_home(home: Path, with_jar: bool) -> None:
     shutil.copytree(keycloak_dist(), home, symlinks=True)
     if with_jar:
         shutil.copy2(PROVIDER_JAR, home / "providers" / PROVIDER_JAR.name)
-    subprocess.run([home / "bin" / "kc.sh", "build", *BUILD_OPTIONS], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.STDOUT)
+    subprocess.run(
+        [home / "bin" / "kc.sh", "build", *BUILD_OPTIONS],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def start_once(home: Path, log: Path) -> dict:
     """Start Keycloak --optimized, wait for ready, stop it; seconds to ready and Quarkus's own figure."""
     port, management = free_port(), free_port()
     log.unlink(missing_ok=True)
-    keycloak = Service("Keycloak", [home / "bin" / "kc.sh", "start", "--optimized", "--http-enabled=true",
-                                    f"--http-port={port}", f"--http-management-port={management}",
-                                    f"--hostname=http://localhost:{port}"],
-                       env={"KC_BOOTSTRAP_ADMIN_USERNAME": "admin", "KC_BOOTSTRAP_ADMIN_PASSWORD": "admin"},
-                       cwd=home, log_path=log, ready=lambda: False, ready_timeout=0)
+    keycloak = Service(
+        "Keycloak",
+        [
+            home / "bin" / "kc.sh",
+            "start",
+            "--optimized",
+            "--http-enabled=true",
+            f"--http-port={port}",
+            f"--http-management-port={management}",
+            f"--hostname=http://localhost:{port}",
+        ],
+        env={"KC_BOOTSTRAP_ADMIN_USERNAME": "admin", "KC_BOOTSTRAP_ADMIN_PASSWORD": "admin"},
+        cwd=home,
+        log_path=log,
+        ready=lambda: False,
+        ready_timeout=0,
+    )
     started = time.perf_counter()
     keycloak.start()
     try:
@@ -81,22 +98,32 @@ def main() -> None:
         start_once(home, base / f"{home.name}-first.log")  # creates the database: not measured
     runs = {True: [], False: []}
     for i in range(RUNS):
-        for with_jar in ((True, False) if i % 2 == 0 else (False, True)):
+        for with_jar in (True, False) if i % 2 == 0 else (False, True):
             runs[with_jar].append(start_once(homes[with_jar], base / f"{homes[with_jar].name}.log"))
 
     def median(with_jar: bool, key: str) -> float:
         return round(statistics.median(r[key] for r in runs[with_jar]), 2)
 
-    result = {"keycloak": keycloak_version(), "runs_per_home": RUNS,
-              **{("with_jar" if w else "without_jar"): {"runs": runs[w], "median_ready_s": median(w, "ready_s"),
-                                                          "median_quarkus_s": median(w, "quarkus_started_in_s")}
-                 for w in (True, False)}}
+    result = {
+        "keycloak": keycloak_version(),
+        "runs_per_home": RUNS,
+        **{
+            ("with_jar" if w else "without_jar"): {
+                "runs": runs[w],
+                "median_ready_s": median(w, "ready_s"),
+                "median_quarkus_s": median(w, "quarkus_started_in_s"),
+            }
+            for w in (True, False)
+        },
+    }
     result["added_by_jar_s"] = round(result["with_jar"]["median_ready_s"] - result["without_jar"]["median_ready_s"], 2)
     print(f"Keycloak {keycloak_version()} start --optimized to ready (H2 file DB; {RUNS} alternating runs each)")
     print(f"{'':>12} {'median s to ready':>18} {'median Quarkus s':>17}  runs (s to ready)")
     for w, label in ((True, "with JAR"), (False, "without JAR")):
-        print(f"{label:>12} {median(w, 'ready_s'):>18} {median(w, 'quarkus_started_in_s'):>17}  "
-              f"{', '.join(str(r['ready_s']) for r in runs[w])}")
+        print(
+            f"{label:>12} {median(w, 'ready_s'):>18} {median(w, 'quarkus_started_in_s'):>17}  "
+            f"{', '.join(str(r['ready_s']) for r in runs[w])}"
+        )
     print(f"our JAR adds {result['added_by_jar_s']} s to the median start-up")
     (OUT / "startup.json").write_text(json.dumps(result, indent=2))
 

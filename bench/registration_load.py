@@ -13,6 +13,7 @@ bridge and Keycloak spent per registration (from /proc, each process with its ch
 the two cores are busy, so every CPU millisecond the check costs is throughput lost. Prints a table with the
 with/without ratios and writes var/bench/registration.json.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,8 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 import tempfile
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,8 +44,8 @@ from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, KeycloakDatabase, Stack, 
 
 OUT = VAR / "bench"
 CONCURRENCIES = [int(c) for c in os.environ.get("BENCH_REGISTRATION_CONCURRENCY", "1,4,16").split(",")]
-ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "6"))          # alternations per concurrency
-PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "10"))   # registrations per worker and round
+ROUNDS = int(os.environ.get("BENCH_REGISTRATION_ROUNDS", "6"))  # alternations per concurrency
+PER_ROUND = int(os.environ.get("BENCH_REGISTRATION_PER_ROUND", "10"))  # registrations per worker and round
 WARM_UP = 30
 PRODUCTION = os.environ.get("BENCH_REGISTRATION_MODE", "dev") == "production"
 RESULTS = "registration-production" if PRODUCTION else "registration"
@@ -93,17 +94,38 @@ def register(stack: Stack, payer: tuple[str, str]) -> tuple[float, bool]:
     email = f"bench.{uuid.uuid4().hex[:12]}@example.si"
     started = time.perf_counter()
     with LocalhostSession() as browser:
-        page = browser.get(f"{base}/registrations", timeout=30, params={
-            "client_id": CLIENT_ID, "redirect_uri": f"{stack.settings.portal_url}/callback", "response_type": "code",
-            "scope": "openid", "code_challenge": PKCE_CHALLENGE, "code_challenge_method": "S256"})
+        page = browser.get(
+            f"{base}/registrations",
+            timeout=30,
+            params={
+                "client_id": CLIENT_ID,
+                "redirect_uri": f"{stack.settings.portal_url}/callback",
+                "response_type": "code",
+                "scope": "openid",
+                "code_challenge": PKCE_CHALLENGE,
+                "code_challenge_method": "S256",
+            },
+        )
         action = FORM_ACTION.search(page.text)
         if page.status_code != 200 or not action:
             FAILURES.append(f"registration page {page.status_code}: {page.text[:300]}")
             return time.perf_counter() - started, False
-        result = browser.post(html.unescape(action.group(1)), timeout=30, data={
-            "firstName": "Ana", "lastName": "Novak", "email": email, "phone_number": "041 123 456",
-            "payerCode": payer[0], "billPassword": payer[1], "managerId": MANAGER,
-            "password": "Sonce-Sije7", "password-confirm": "Sonce-Sije7", "termsAccepted": "on"})
+        result = browser.post(
+            html.unescape(action.group(1)),
+            timeout=30,
+            data={
+                "firstName": "Ana",
+                "lastName": "Novak",
+                "email": email,
+                "phone_number": "041 123 456",
+                "payerCode": payer[0],
+                "billPassword": payer[1],
+                "managerId": MANAGER,
+                "password": "Sonce-Sije7",
+                "password-confirm": "Sonce-Sije7",
+                "termsAccepted": "on",
+            },
+        )
     seconds = time.perf_counter() - started
     ok = result.status_code == 200 and email in result.text
     if not ok:
@@ -132,16 +154,25 @@ def cpu_seconds(root_pid: int) -> float:
 
 def run_round(stack: Stack, payers: Payers, concurrency: int, count: int) -> dict:
     work = [payers.take() for _ in range(count)]
-    cpu_before = {name: cpu_seconds(service.process.pid) for name, service in (("bridge", stack.bridge),
-                                                                                 ("keycloak", stack.keycloak))}
+    cpu_before = {
+        name: cpu_seconds(service.process.pid)
+        for name, service in (("bridge", stack.bridge), ("keycloak", stack.keycloak))
+    }
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         results = list(pool.map(lambda payer: register(stack, payer), work))
     wall = time.perf_counter() - started
-    cpu = {f"{name}_cpu_s": cpu_seconds(service.process.pid) - cpu_before[name]
-           for name, service in (("bridge", stack.bridge), ("keycloak", stack.keycloak))}
-    return {"latencies": [s for s, ok in results if ok], "errors": sum(not ok for _, ok in results), "wall": wall,
-            "count": count, **cpu}
+    cpu = {
+        f"{name}_cpu_s": cpu_seconds(service.process.pid) - cpu_before[name]
+        for name, service in (("bridge", stack.bridge), ("keycloak", stack.keycloak))
+    }
+    return {
+        "latencies": [s for s, ok in results if ok],
+        "errors": sum(not ok for _, ok in results),
+        "wall": wall,
+        "count": count,
+        **cpu,
+    }
 
 
 def set_payer_check(admin: KeycloakAdmin, enabled: bool) -> None:
@@ -158,20 +189,26 @@ def percentile(values: list[float], p: float) -> float:
 def summarize(rounds: list[dict]) -> dict:
     latencies = [s for r in rounds for s in r["latencies"]]
     done = len(latencies)
-    return {"registrations": done, "errors": sum(r["errors"] for r in rounds),
-            "median_ms": round(statistics.median(latencies) * 1000, 1) if done else None,
-            "p95_ms": round(percentile(latencies, 95) * 1000, 1) if done else None,
-            "per_second": round(done / sum(r["wall"] for r in rounds), 2),
-            # CPU per registration sent (a failed one cost CPU too)
-            **{f"{name}_cpu_ms": round(1000 * sum(r[f"{name}_cpu_s"] for r in rounds) / sum(r["count"] for r in rounds),
-                                       1) for name in ("bridge", "keycloak")}}
+    return {
+        "registrations": done,
+        "errors": sum(r["errors"] for r in rounds),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if done else None,
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1) if done else None,
+        "per_second": round(done / sum(r["wall"] for r in rounds), 2),
+        # CPU per registration sent (a failed one cost CPU too)
+        **{
+            f"{name}_cpu_ms": round(1000 * sum(r[f"{name}_cpu_s"] for r in rounds) / sum(r["count"] for r in rounds), 1)
+            for name in ("bridge", "keycloak")
+        },
+    }
 
 
 def bridge_call_ms(stack: Stack) -> dict:
     """What Keycloak logged of its calls to the bridge: median ms of the verify and of the claim."""
     text = (stack.settings.logs / "keycloak.log").read_text(errors="replace")
-    calls = {name: [int(ms) for ms in re.findall(rf"payer {name} .*?bridge_ms=(\d+)", text)]
-             for name in ("check", "claim")}
+    calls = {
+        name: [int(ms) for ms in re.findall(rf"payer {name} .*?bridge_ms=(\d+)", text)] for name in ("check", "claim")
+    }
     return {f"{name}_median_ms": statistics.median(values) if values else None for name, values in calls.items()}
 
 
@@ -181,15 +218,23 @@ def stack_settings():
     if not PRODUCTION:
         yield StackSettings(ports=Ports.free(), var_dir=OUT / "stack", fresh=True)
         return
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="bench-postgres-")), free_port(),
-                              log_path=OUT / "registration-postgres.log", durable=True)
+    cluster = PostgresCluster(
+        Path(tempfile.mkdtemp(prefix="bench-postgres-")),
+        free_port(),
+        log_path=OUT / "registration-postgres.log",
+        durable=True,
+    )
     try:
         cluster.start()
         password = cluster.create_role("keycloak")
         cluster.create_database("keycloak", owner="keycloak")
-        yield StackSettings(ports=Ports.free(), var_dir=OUT / "stack-production", fresh=True,
-                            keycloak_database=KeycloakDatabase(cluster.jdbc_url("keycloak"), "keycloak", password),
-                            bridge_database_url=cluster.create_database("bridge"))
+        yield StackSettings(
+            ports=Ports.free(),
+            var_dir=OUT / "stack-production",
+            fresh=True,
+            keycloak_database=KeycloakDatabase(cluster.jdbc_url("keycloak"), "keycloak", password),
+            bridge_database_url=cluster.create_database("bridge"),
+        )
     finally:
         cluster.remove()
 
@@ -210,12 +255,19 @@ def measure(settings: StackSettings) -> None:
         stack.start()
         env = {**os.environ, **stack.settings.bridge_environment()}
         cli = str(VENV_BIN / "registration-bridge")
-        subprocess.run([cli, "add-manager", MANAGER, "--name", "Benchmark d.o.o."], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([cli, "import-payers", "--manager", MANAGER, str(csv_path)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        admin = KeycloakAdmin(server_url=stack.settings.keycloak_url, username=ADMIN_USER, password=ADMIN_PASSWORD,
-                              realm_name=REALM, user_realm_name="master")
+        subprocess.run(
+            [cli, "add-manager", MANAGER, "--name", "Benchmark d.o.o."], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [cli, "import-payers", "--manager", MANAGER, str(csv_path)], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        admin = KeycloakAdmin(
+            server_url=stack.settings.keycloak_url,
+            username=ADMIN_USER,
+            password=ADMIN_PASSWORD,
+            realm_name=REALM,
+            user_realm_name="master",
+        )
         for enabled in (True, False):  # warm both paths (JIT, connection pools, caches) before measuring
             set_payer_check(admin, enabled)
             run_round(stack, payers, 4, WARM_UP)
@@ -224,32 +276,49 @@ def measure(settings: StackSettings) -> None:
             measured = {True: [], False: []}
             for round_no in range(ROUNDS):
                 # alternate the order too: with, without, without, with, ...
-                for enabled in ((True, False) if round_no % 2 == 0 else (False, True)):
+                for enabled in (True, False) if round_no % 2 == 0 else (False, True):
                     set_payer_check(admin, enabled)
                     measured[enabled].append(run_round(stack, payers, concurrency, PER_ROUND * concurrency))
             with_check, without = summarize(measured[True]), summarize(measured[False])
-            rows.append({"concurrency": concurrency, "with_check": with_check, "without_check": without,
-                         "median_ratio": round(with_check["median_ms"] / without["median_ms"], 3),
-                         "throughput_ratio": round(with_check["per_second"] / without["per_second"], 3)})
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "with_check": with_check,
+                    "without_check": without,
+                    "median_ratio": round(with_check["median_ms"] / without["median_ms"], 3),
+                    "throughput_ratio": round(with_check["per_second"] / without["per_second"], 3),
+                }
+            )
         set_payer_check(admin, True)
         bridge_calls = bridge_call_ms(stack)
     finally:
         stack.stop()
         for failure in FAILURES[:3]:
             print("failed registration:", failure, file=sys.stderr)
-    print("registration through Keycloak (form posts; " + (
-        "Keycloak start --optimized and the bridge (gunicorn, 2 workers) on PostgreSQL)" if PRODUCTION else
-        "Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)"))
-    print(f"{'conc':>4} {'check':>6} {'regs':>5} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'regs/s':>7}"
-          f" {'CPU ms/reg: Keycloak':>21} {'bridge':>7} {'median ×':>9} {'regs/s ×':>9}")
+    print(
+        "registration through Keycloak (form posts; "
+        + (
+            "Keycloak start --optimized and the bridge (gunicorn, 2 workers) on PostgreSQL)"
+            if PRODUCTION
+            else "Keycloak start-dev with H2, bridge gunicorn 2 workers, SQLite)"
+        )
+    )
+    print(
+        f"{'conc':>4} {'check':>6} {'regs':>5} {'errors':>6} {'median ms':>10} {'p95 ms':>8} {'regs/s':>7}"
+        f" {'CPU ms/reg: Keycloak':>21} {'bridge':>7} {'median ×':>9} {'regs/s ×':>9}"
+    )
     for row in rows:
         for label, key in (("with", "with_check"), ("without", "without_check")):
             r = row[key]
-            ratios = (f" {row['median_ratio']:>9} {row['throughput_ratio']:>9}" if key == "with_check" else "")
-            print(f"{row['concurrency']:>4} {label:>6} {r['registrations']:>5} {r['errors']:>6} {r['median_ms']:>10}"
-                  f" {r['p95_ms']:>8} {r['per_second']:>7} {r['keycloak_cpu_ms']:>21} {r['bridge_cpu_ms']:>7}{ratios}")
-    print(f"as Keycloak timed its calls to the bridge: verify median {bridge_calls['check_median_ms']} ms, "
-          f"claim median {bridge_calls['claim_median_ms']} ms")
+            ratios = f" {row['median_ratio']:>9} {row['throughput_ratio']:>9}" if key == "with_check" else ""
+            print(
+                f"{row['concurrency']:>4} {label:>6} {r['registrations']:>5} {r['errors']:>6} {r['median_ms']:>10}"
+                f" {r['p95_ms']:>8} {r['per_second']:>7} {r['keycloak_cpu_ms']:>21} {r['bridge_cpu_ms']:>7}{ratios}"
+            )
+    print(
+        f"as Keycloak timed its calls to the bridge: verify median {bridge_calls['check_median_ms']} ms, "
+        f"claim median {bridge_calls['claim_median_ms']} ms"
+    )
     (OUT / f"{RESULTS}.json").write_text(json.dumps(rows, indent=2))
     (OUT / f"{RESULTS}-bridge-calls.json").write_text(json.dumps(bridge_calls, indent=2))
 

@@ -1,6 +1,7 @@
 """The figures of one `make bench` run against the targets: one table (Markdown, as pasted into the README) from
 the JSON files the four benchmarks wrote under var/bench/, plus the machine it ran on. Writes var/bench/summary.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ def load(name: str) -> dict | list | None:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({model}), {memory_gib:.0f} GiB, Python {platform.python_version()}"
 
@@ -33,28 +40,58 @@ def registration_rows(name: str, stack: str) -> list[tuple[str, str, str, str]]:
         by_concurrency = {r["concurrency"]: r for r in registration}
         for c, r in sorted(by_concurrency.items()):
             w, wo = r["with_check"], r["without_check"]
-            table.append((f"{stack}: registration, concurrency {c}: median / p95 ms, regs/s (with / without check)",
-                          "", f"{w['median_ms']} / {w['p95_ms']} ms, {w['per_second']}/s vs {wo['median_ms']} / "
-                          f"{wo['p95_ms']} ms, {wo['per_second']}/s; errors {w['errors'] + wo['errors']}", ""))
+            table.append(
+                (
+                    f"{stack}: registration, concurrency {c}: median / p95 ms, regs/s (with / without check)",
+                    "",
+                    f"{w['median_ms']} / {w['p95_ms']} ms, {w['per_second']}/s vs {wo['median_ms']} / "
+                    f"{wo['p95_ms']} ms, {wo['per_second']}/s; errors {w['errors'] + wo['errors']}",
+                    "",
+                )
+            )
         if 1 in by_concurrency:
             added = (by_concurrency[1]["median_ratio"] - 1) * 100
-            table.append((f"{stack}: median registration latency added by the check, concurrency 1", "≤ 5 %",
-                          f"{added:+.1f} %", "yes" if added <= 5 else "no"))
+            table.append(
+                (
+                    f"{stack}: median registration latency added by the check, concurrency 1",
+                    "≤ 5 %",
+                    f"{added:+.1f} %",
+                    "yes" if added <= 5 else "no",
+                )
+            )
         if 4 in by_concurrency:
             ratio = by_concurrency[4]["throughput_ratio"] * 100
-            table.append((f"{stack}: registrations/s with the check vs without, concurrency 4", "≥ 95 %",
-                          f"{ratio:.1f} %", "yes" if ratio >= 95 else "no"))
+            table.append(
+                (
+                    f"{stack}: registrations/s with the check vs without, concurrency 4",
+                    "≥ 95 %",
+                    f"{ratio:.1f} %",
+                    "yes" if ratio >= 95 else "no",
+                )
+            )
             w, wo = by_concurrency[4]["with_check"], by_concurrency[4]["without_check"]
             if "bridge_cpu_ms" in w:
                 keycloak_added = w["keycloak_cpu_ms"] - wo["keycloak_cpu_ms"]
-                table.append((f"{stack}: CPU per registration the check adds, concurrency 4: Keycloak + bridge "
-                              "(of Keycloak's own without the check)", "",
-                              f"{keycloak_added:+.1f} + {w['bridge_cpu_ms']} ms (of {wo['keycloak_cpu_ms']} ms): "
-                              f"{(keycloak_added + w['bridge_cpu_ms']) / wo['keycloak_cpu_ms'] * 100:.1f} %", ""))
+                table.append(
+                    (
+                        f"{stack}: CPU per registration the check adds, concurrency 4: Keycloak + bridge "
+                        "(of Keycloak's own without the check)",
+                        "",
+                        f"{keycloak_added:+.1f} + {w['bridge_cpu_ms']} ms (of {wo['keycloak_cpu_ms']} ms): "
+                        f"{(keycloak_added + w['bridge_cpu_ms']) / wo['keycloak_cpu_ms'] * 100:.1f} %",
+                        "",
+                    )
+                )
     calls = load(f"{name}-bridge-calls")
     if calls:
-        table.append((f"{stack}: Keycloak's calls to the bridge, as Keycloak timed them (median)", "",
-                      f"verify {calls['check_median_ms']} ms, claim {calls['claim_median_ms']} ms", ""))
+        table.append(
+            (
+                f"{stack}: Keycloak's calls to the bridge, as Keycloak timed them (median)",
+                "",
+                f"verify {calls['check_median_ms']} ms, claim {calls['claim_median_ms']} ms",
+                "",
+            )
+        )
     return table
 
 
@@ -65,36 +102,77 @@ def rows() -> list[tuple[str, str, str, str]]:
     verify = load("verify")
     for database, figures in (verify or {}).items():
         for r in figures["closed_loop"]:
-            table.append((f"verify on {database}, closed loop, concurrency {r['concurrency']}", "",
-                          f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']}", ""))
+            table.append(
+                (
+                    f"verify on {database}, closed loop, concurrency {r['concurrency']}",
+                    "",
+                    f"{r['rps']} req/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, errors {r['errors']}",
+                    "",
+                )
+            )
         fixed = figures["open_loop"]
         runs = fixed.get("p99_ms_runs", [fixed["p99_ms"]])
-        table.append((f"verify on {database}: p99 at {fixed['rate']} req/s (open loop; median of {len(runs)} runs)",
-                      "< 20 ms", f"{fixed['p99_ms']} ms (runs: {' / '.join(map(str, runs))}; p50 {fixed['p50_ms']} ms, "
-                      f"errors {fixed['errors']})",
-                      "yes" if fixed["p99_ms"] < 20 else "no"))
+        table.append(
+            (
+                f"verify on {database}: p99 at {fixed['rate']} req/s (open loop; median of {len(runs)} runs)",
+                "< 20 ms",
+                f"{fixed['p99_ms']} ms (runs: {' / '.join(map(str, runs))}; p50 {fixed['p50_ms']} ms, "
+                f"errors {fixed['errors']})",
+                "yes" if fixed["p99_ms"] < 20 else "no",
+            )
+        )
         saturation = max(r["rps"] for r in figures["closed_loop"])
         errors = sum(r["errors"] for r in figures["closed_loop"])
-        table.append((f"verify on {database}: saturation (highest closed-loop throughput), errors up to it",
-                      "reported, 0 errors", f"{saturation} req/s, {errors} errors", "yes" if errors == 0 else "no"))
+        table.append(
+            (
+                f"verify on {database}: saturation (highest closed-loop throughput), errors up to it",
+                "reported, 0 errors",
+                f"{saturation} req/s, {errors} errors",
+                "yes" if errors == 0 else "no",
+            )
+        )
     imports = load("import")
     if imports:
         for r in imports:
-            table.append((f"payer import, {r['rows']:_} rows".replace("_", " "), "≥ 50 000 rows/s",
-                          f"{r['rows_per_second']:,} rows/s ({r['rows_per_cpu_second']:,} per CPU s)".replace(",", " "),
-                          "yes" if r["rows_per_second"] >= 50_000 else "no"))
+            table.append(
+                (
+                    f"payer import, {r['rows']:_} rows".replace("_", " "),
+                    "≥ 50 000 rows/s",
+                    f"{r['rows_per_second']:,} rows/s ({r['rows_per_cpu_second']:,} per CPU s)".replace(",", " "),
+                    "yes" if r["rows_per_second"] >= 50_000 else "no",
+                )
+            )
         largest = max(imports, key=lambda r: r["rows"])
-        table.append((f"payer import peak memory, {largest['rows']:_} rows".replace("_", " "), "< 200 MB",
-                      f"{largest['peak_memory_mb']} MB", "yes" if largest["peak_memory_mb"] < 200 else "no"))
+        table.append(
+            (
+                f"payer import peak memory, {largest['rows']:_} rows".replace("_", " "),
+                "< 200 MB",
+                f"{largest['peak_memory_mb']} MB",
+                "yes" if largest["peak_memory_mb"] < 200 else "no",
+            )
+        )
     upload = load("upload-memory")
     if upload:
-        table.append((f"admin API upload of {upload['file_mb']} MB ({upload['rows']:_} rows): worker peak RSS"
-                      .replace("_", " "), "< 300 MB", f"{upload['worker_peak_rss_mb']} MB ({upload['seconds']} s)",
-                      "yes" if upload["worker_peak_rss_mb"] < 300 and upload["status"] == 200 else "no"))
+        table.append(
+            (
+                f"admin API upload of {upload['file_mb']} MB ({upload['rows']:_} rows): worker peak RSS".replace(
+                    "_", " "
+                ),
+                "< 300 MB",
+                f"{upload['worker_peak_rss_mb']} MB ({upload['seconds']} s)",
+                "yes" if upload["worker_peak_rss_mb"] < 300 and upload["status"] == 200 else "no",
+            )
+        )
     startup = load("startup")
     if startup:
-        table.append(("Keycloak start --optimized to ready, with / without our JAR (median)", "",
-                      f"{startup['with_jar']['median_ready_s']} s / {startup['without_jar']['median_ready_s']} s", ""))
+        table.append(
+            (
+                "Keycloak start --optimized to ready, with / without our JAR (median)",
+                "",
+                f"{startup['with_jar']['median_ready_s']} s / {startup['without_jar']['median_ready_s']} s",
+                "",
+            )
+        )
         added = startup["added_by_jar_s"]
         table.append(("start-up added by our JAR", "< 1 s", f"{added:+.2f} s", "yes" if added < 1 else "no"))
     return table
@@ -109,8 +187,16 @@ def main() -> None:
     print("|---|---|---|---|")
     for measure, target, measured, met in table:
         print(f"| {measure} | {target} | {measured} | {met} |")
-    (OUT / "summary.json").write_text(json.dumps({"machine": machine(), "rows": [
-        dict(zip(("measure", "target", "measured", "met"), row)) for row in table]}, indent=2, ensure_ascii=False))
+    (OUT / "summary.json").write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "rows": [dict(zip(("measure", "target", "measured", "met"), row, strict=True)) for row in table],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

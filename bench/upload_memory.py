@@ -7,6 +7,7 @@ text/csv body, then reads the worker's VmHWM (peak resident set) from /proc. BEN
 (default 200, i.e. 200 000 000 bytes, under BRIDGE_MAX_UPLOAD_BYTES). Prints one line and writes
 var/bench/upload-memory.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,38 +84,65 @@ def main() -> None:
     key = tokens.SigningKey()
     keys = keys_server(tokens.jwks(key))
     keycloak = f"http://127.0.0.1:{keys.server_address[1]}"
-    env = {"DATABASE_URL": f"sqlite:///{db}", "BRIDGE_ROLE": "admin", "KEYCLOAK_URL": keycloak,
-           "KEYCLOAK_PUBLIC_URL": keycloak, "KEYCLOAK_REALM": tokens.REALM, "BRIDGE_LOG_FORMAT": "text",
-           "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "BRIDGE_ROLE": "admin",
+        "KEYCLOAK_URL": keycloak,
+        "KEYCLOAK_PUBLIC_URL": keycloak,
+        "KEYCLOAK_REALM": tokens.REALM,
+        "BRIDGE_LOG_FORMAT": "text",
+        "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}",
+    }
     cli = str(VENV_BIN / "registration-bridge")
     import subprocess
-    subprocess.run([cli, "add-manager", MANAGER, "--name", "Bench d.o.o."], env={**os.environ, **env}, check=True,
-                   stdout=subprocess.DEVNULL)
+
+    subprocess.run(
+        [cli, "add-manager", MANAGER, "--name", "Bench d.o.o."],
+        env={**os.environ, **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     port = free_port()
-    admin = Service("admin API", [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind",
-                                  f"127.0.0.1:{port}"],
-                    env=env, cwd=ROOT, log_path=OUT / "upload-memory-bridge.log",
-                    ready=http_ok(f"http://127.0.0.1:{port}/healthz"), ready_timeout=60)
+    admin = Service(
+        "admin API",
+        [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        log_path=OUT / "upload-memory-bridge.log",
+        ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
+        ready_timeout=60,
+    )
     admin.start().wait_ready()
     try:
-        claims = tokens.access_claims(roles=["platform-admin"], lifetime=3600,
-                                      iss=f"{keycloak}/realms/{tokens.REALM}")
+        claims = tokens.access_claims(roles=["platform-admin"], lifetime=3600, iss=f"{keycloak}/realms/{tokens.REALM}")
         started = time.perf_counter()
         with open(csv_path, "rb") as body:
-            response = requests.post(f"http://127.0.0.1:{port}/v1/managers/{MANAGER}/payers", data=body,
-                                     headers={"Authorization": f"Bearer {key.sign(claims)}",
-                                              "Content-Type": "text/csv"}, timeout=3600)
+            response = requests.post(
+                f"http://127.0.0.1:{port}/v1/managers/{MANAGER}/payers",
+                data=body,
+                headers={"Authorization": f"Bearer {key.sign(claims)}", "Content-Type": "text/csv"},
+                timeout=3600,
+            )
         seconds = time.perf_counter() - started
         workers = children(admin.process.pid)
         peak_mb = max(status_kb(pid, "VmHWM") for pid in workers) / 1024
     finally:
         admin.stop()
         keys.shutdown()
-    result = {"file_mb": round(csv_path.stat().st_size / 1e6, 1), "rows": rows, "status": response.status_code,
-              "answer": response.json() if response.headers.get("Content-Type", "").startswith("application/json")
-              else response.text[:200], "seconds": round(seconds, 1), "worker_peak_rss_mb": round(peak_mb, 1)}
-    print(f"upload of {result['file_mb']} MB ({rows} rows): {response.status_code} in {result['seconds']} s, "
-          f"admin worker peak RSS {result['worker_peak_rss_mb']} MB")
+    result = {
+        "file_mb": round(csv_path.stat().st_size / 1e6, 1),
+        "rows": rows,
+        "status": response.status_code,
+        "answer": response.json()
+        if response.headers.get("Content-Type", "").startswith("application/json")
+        else response.text[:200],
+        "seconds": round(seconds, 1),
+        "worker_peak_rss_mb": round(peak_mb, 1),
+    }
+    print(
+        f"upload of {result['file_mb']} MB ({rows} rows): {response.status_code} in {result['seconds']} s, "
+        f"admin worker peak RSS {result['worker_peak_rss_mb']} MB"
+    )
     (OUT / "upload-memory.json").write_text(json.dumps(result, indent=2))
 
 

@@ -11,6 +11,7 @@ The client shares the 2 cores with the bridge, so it is kept lean: plain asyncio
 (gunicorn's sync workers close each one anyway, as they do Keycloak's). An httpx client spent about 2.2 ms of CPU per
 call here (this one 0.4 ms), more than the bridge itself, and capped the figures at what the client could send.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,10 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "registration-bridge"))
 
+from registration_bridge.signing import sign  # noqa: E402
+
 from devstack.layout import VENV_BIN, free_port  # noqa: E402
 from devstack.postgres import PostgresCluster  # noqa: E402
 from devstack.services import Service, http_ok  # noqa: E402
-from registration_bridge.signing import sign  # noqa: E402
 
 OUT = ROOT / "var" / "bench"
 SECRET = "bench-callback-secret"
@@ -58,8 +60,15 @@ def payer(i: int) -> tuple[str, str]:
 def signed_request(i: int) -> tuple[bytes, dict]:
     # a right bill password of a payer: the full path (lookup, hash, attempt row, ticket)
     code, bill_password = payer(i % PAYERS)
-    body = json.dumps({"manager_id": "staninvest", "payer_code": code, "bill_password": bill_password,
-                       "client_ip": f"10.{i % 250}.0.1", "request_id": uuid.uuid4().hex}).encode()
+    body = json.dumps(
+        {
+            "manager_id": "staninvest",
+            "payer_code": code,
+            "bill_password": bill_password,
+            "client_ip": f"10.{i % 250}.0.1",
+            "request_id": uuid.uuid4().hex,
+        }
+    ).encode()
     return body, {"X-Signature": sign(SECRET, "POST", VERIFY_PATH, body), "Content-Type": "application/json"}
 
 
@@ -72,15 +81,17 @@ async def timed_post(host: str, port: int, i: int) -> tuple[float | None, bool]:
     """One signed verify call: its latency in ms (None when it failed to complete) and whether it verified."""
     body, headers = signed_request(i)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    message = (f"POST {VERIFY_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}Content-Length: {len(body)}\r\n"
-               f"Connection: close\r\n\r\n").encode() + body
+    message = (
+        f"POST {VERIFY_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}Content-Length: {len(body)}\r\n"
+        f"Connection: close\r\n\r\n"
+    ).encode() + body
     started = time.perf_counter()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 30)
         writer.write(message)
         answer = await asyncio.wait_for(reader.read(), 30)  # the server closes the connection after its answer
         writer.close()
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return None, False
     latency = (time.perf_counter() - started) * 1000
     status, _, rest = answer.partition(b"\r\n")
@@ -104,12 +115,18 @@ async def closed_loop(port: int, concurrency: int) -> dict:
             if latency is not None:
                 latencies.append(latency)
             errors += not ok
+
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    return {"concurrency": concurrency, "requests": len(latencies), "rps": round(len(latencies) / elapsed),
-            "p50_ms": round(statistics.median(latencies), 1), "p99_ms": round(percentile(latencies, 99), 1),
-            "errors": errors}
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "errors": errors,
+    }
 
 
 async def open_loop(port: int, rate: int) -> dict:
@@ -123,6 +140,7 @@ async def open_loop(port: int, rate: int) -> dict:
         if latency is not None:
             latencies.append(latency)
         errors += not ok
+
     tasks, begin = [], time.perf_counter()
     for i in range(total):
         delay = begin + i / rate - time.perf_counter()
@@ -130,8 +148,13 @@ async def open_loop(port: int, rate: int) -> dict:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i)))
     await asyncio.gather(*tasks)
-    return {"rate": rate, "requests": total, "p50_ms": round(statistics.median(latencies), 1),
-            "p99_ms": round(percentile(latencies, 99), 1), "errors": errors}
+    return {
+        "rate": rate,
+        "requests": total,
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "errors": errors,
+    }
 
 
 @contextmanager
@@ -143,8 +166,12 @@ def database(kind: str):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         yield f"sqlite:///{db}"
         return
-    cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="bench-postgres-")), free_port(),
-                              log_path=OUT / "verify-postgres.log", durable=True)
+    cluster = PostgresCluster(
+        Path(tempfile.mkdtemp(prefix="bench-postgres-")),
+        free_port(),
+        log_path=OUT / "verify-postgres.log",
+        durable=True,
+    )
     try:
         cluster.start()
         yield cluster.create_database("bench")
@@ -154,29 +181,55 @@ def database(kind: str):
 
 def measure(database_url: str) -> dict:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "BRIDGE_CALLBACK_SECRET": SECRET,
-           # right bill passwords only: no guessing limits apply
-           "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600",
-           "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}"}  # not the default port: a `make run` may hold it
+    env = {
+        "DATABASE_URL": database_url,
+        "BRIDGE_CALLBACK_SECRET": SECRET,
+        # right bill passwords only: no guessing limits apply
+        "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600",
+        "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}",
+    }  # not the default port: a `make run` may hold it
     cli = str(VENV_BIN / "registration-bridge")
-    subprocess.run([cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."], env={**os.environ, **env},
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."],
+        env={**os.environ, **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     payers_csv = OUT / "verify-payers.csv"
-    payers_csv.write_text("payer_code,bill_password\n" + "".join(f"{c},{p}\n" for c, p in map(payer, range(PAYERS))),
-                          encoding="utf-8")
-    subprocess.run([cli, "import-payers", "--manager", "staninvest", str(payers_csv)],
-                   env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
-    bridge = Service("bridge", [VENV_BIN / "gunicorn", "--config", ROOT / "registration-bridge" / "gunicorn.conf.py",
-                                "--bind", f"{HOST}:{port}"],
-                     env=env, cwd=ROOT, log_path=OUT / "verify-bridge.log",
-                     ready=http_ok(f"http://127.0.0.1:{port}/healthz"), ready_timeout=60)
+    payers_csv.write_text(
+        "payer_code,bill_password\n" + "".join(f"{c},{p}\n" for c, p in map(payer, range(PAYERS))), encoding="utf-8"
+    )
+    subprocess.run(
+        [cli, "import-payers", "--manager", "staninvest", str(payers_csv)],
+        env={**os.environ, **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    bridge = Service(
+        "bridge",
+        [
+            VENV_BIN / "gunicorn",
+            "--config",
+            ROOT / "registration-bridge" / "gunicorn.conf.py",
+            "--bind",
+            f"{HOST}:{port}",
+        ],
+        env=env,
+        cwd=ROOT,
+        log_path=OUT / "verify-bridge.log",
+        ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
+        ready_timeout=60,
+    )
     bridge.start().wait_ready()
     try:
         closed = [asyncio.run(closed_loop(port, c)) for c in CONCURRENCIES]
         runs = [asyncio.run(open_loop(port, FIXED_RATE)) for _ in range(OPEN_LOOP_RUNS)]
-        fixed = {**sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2],  # the run with the median p99
-                 "p99_ms_runs": [r["p99_ms"] for r in runs], "errors": sum(r["errors"] for r in runs),
-                 "requests": sum(r["requests"] for r in runs)}
+        fixed = {
+            **sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2],  # the run with the median p99
+            "p99_ms_runs": [r["p99_ms"] for r in runs],
+            "errors": sum(r["errors"] for r in runs),
+            "requests": sum(r["requests"] for r in runs),
+        }
     finally:
         bridge.stop()
     return {"closed_loop": closed, "open_loop": fixed}
@@ -192,12 +245,16 @@ def main() -> None:
         print(f"verify on {kind}, closed loop ({SECONDS:.0f} s each; gunicorn 2 workers as gunicorn.conf.py)")
         print(f"{'concurrency':>11} {'requests':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7}")
         for r in result["closed_loop"]:
-            print(f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
-                  f"{r['errors']:>7}")
+            print(
+                f"{r['concurrency']:>11} {r['requests']:>9} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
+                f"{r['errors']:>7}"
+            )
         fixed = result["open_loop"]
-        print(f"verify on {kind}, open loop at {fixed['rate']} req/s, median of {len(fixed['p99_ms_runs'])} runs: "
-              f"p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms (runs: {', '.join(map(str, fixed['p99_ms_runs']))}),"
-              f" errors {fixed['errors']} of {fixed['requests']}")
+        print(
+            f"verify on {kind}, open loop at {fixed['rate']} req/s, median of {len(fixed['p99_ms_runs'])} runs: "
+            f"p50 {fixed['p50_ms']} ms, p99 {fixed['p99_ms']} ms (runs: {', '.join(map(str, fixed['p99_ms_runs']))}),"
+            f" errors {fixed['errors']} of {fixed['requests']}"
+        )
     (OUT / "verify.json").write_text(json.dumps(results, indent=2))
 
 

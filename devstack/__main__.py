@@ -1,4 +1,5 @@
 """`python -m devstack run`: the dev stack in the foreground until Ctrl-C (what `make run` does)."""
+
 from __future__ import annotations
 
 import signal
@@ -18,11 +19,14 @@ def run() -> int:
     stack = Stack(StackSettings(ports=Ports.dev(), var_dir=VAR / "dev"))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        print("starting the mail catcher, the registration bridge and Keycloak (the first start takes a minute) ...",
-              flush=True)
+        print(
+            "starting the mail catcher, the registration bridge and Keycloak (the first start takes a minute) ...",
+            flush=True,
+        )
         stack.start()
         s = stack.settings
-        print(f"""
+        print(
+            f"""
 eSoseska identity stack is up (Ctrl-C stops all of it):
 
   Register / log in       {s.keycloak_url}/realms/{REALM}/account
@@ -35,16 +39,23 @@ eSoseska identity stack is up (Ctrl-C stops all of it):
 
 Demo payers to register with: {DEMO_DIR.relative_to(DEMO_DIR.parents[1])}/*.csv (listed in the README).
 Data and logs: {s.var_dir}
-""", flush=True)
+""",
+            flush=True,
+        )
         if stack.realm_file_changed_since_import():
-            print("note: realm-export.json changed since the dev realm was imported; `make reset` re-imports it "
-                  "(and deletes the dev data).", flush=True)
+            print(
+                "note: realm-export.json changed since the dev realm was imported; `make reset` re-imports it "
+                "(and deletes the dev data).",
+                flush=True,
+            )
         while all(service.running for service in stack.services):
             time.sleep(1)
         for service in stack.services:
             if not service.running:
-                print(f"{service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}",
-                      file=sys.stderr)
+                print(
+                    f"{service.name} stopped unexpectedly; last lines of {service.log_path}:\n{service.log_tail()}",
+                    file=sys.stderr,
+                )
         return 1
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)

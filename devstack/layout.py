@@ -1,4 +1,5 @@
 """Where things are: the repo, its caches, the pinned Keycloak version, and the ports of a stack."""
+
 from __future__ import annotations
 
 import re
@@ -40,17 +41,26 @@ class Ports:
     smtp: int
     mail_web: int
     portal: int
-    bridge_admin: int           # the bridge's admin API (its own gunicorn: uploads never hold a callback's worker)
-    bridge_metrics: int         # Prometheus scrapes of the bridge's callbacks process
-    bridge_admin_metrics: int   # ... and of its admin API process
+    bridge_admin: int  # the bridge's admin API (its own gunicorn: uploads never hold a callback's worker)
+    bridge_metrics: int  # Prometheus scrapes of the bridge's callbacks process
+    bridge_admin_metrics: int  # ... and of its admin API process
 
     @classmethod
-    def dev(cls) -> "Ports":
-        return cls(keycloak=8080, keycloak_management=9000, bridge=8000, smtp=1025, mail_web=8025, portal=5000,
-                   bridge_admin=8001, bridge_metrics=9100, bridge_admin_metrics=9101)
+    def dev(cls) -> Ports:
+        return cls(
+            keycloak=8080,
+            keycloak_management=9000,
+            bridge=8000,
+            smtp=1025,
+            mail_web=8025,
+            portal=5000,
+            bridge_admin=8001,
+            bridge_metrics=9100,
+            bridge_admin_metrics=9101,
+        )
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         """Different free ports: all are held open until all are chosen, so none is handed out twice."""
         sockets = []
         try:

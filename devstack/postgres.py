@@ -3,6 +3,7 @@
 Debian's `postgresql` package provides the binaries (the Makefile installs it). initdb and postgres refuse to run
 as root: as root they run as the package's `postgres` system user, which then owns the data directory.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,17 @@ class PostgresCluster:
         options = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"]
         if not durable:
             options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        self.server = Service("PostgreSQL", [bin_dir / "postgres", "-D", self.data, "-p", str(port), *options],
-                              env={}, cwd=Path("/"), log_path=log_path, ready=self._accepts_connections,
-                              ready_timeout=60, user=self._run_as, stop_signal=signal.SIGINT)  # SIGINT: fast shutdown
+        self.server = Service(
+            "PostgreSQL",
+            [bin_dir / "postgres", "-D", self.data, "-p", str(port), *options],
+            env={},
+            cwd=Path("/"),
+            log_path=log_path,
+            ready=self._accepts_connections,
+            ready_timeout=60,
+            user=self._run_as,
+            stop_signal=signal.SIGINT,
+        )  # SIGINT: fast shutdown
         self._initdb = bin_dir / "initdb"
 
     @property
@@ -61,7 +70,7 @@ class PostgresCluster:
         return f"jdbc:postgresql://127.0.0.1:{self.port}/{database}"
 
     # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "PostgresCluster":
+    def start(self) -> PostgresCluster:
         if not (self.data / "PG_VERSION").exists():
             self._init()
         self.server.start()
@@ -84,9 +93,25 @@ class PostgresCluster:
             for path in (self.directory, self.password_file):
                 os.chown(path, account.pw_uid, account.pw_gid)
         no_sync = [] if self.durable else ["--no-sync"]
-        subprocess.run([self._initdb, "-D", self.data, "-U", SUPERUSER, f"--pwfile={self.password_file}",
-                        "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", *no_sync],
-                       check=True, capture_output=True, cwd="/", **run_as(self._run_as))
+        subprocess.run(
+            [
+                self._initdb,
+                "-D",
+                self.data,
+                "-U",
+                SUPERUSER,
+                f"--pwfile={self.password_file}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                *no_sync,
+            ],
+            check=True,
+            capture_output=True,
+            cwd="/",
+            **run_as(self._run_as),
+        )
 
     def _accepts_connections(self) -> bool:
         import psycopg
@@ -100,8 +125,11 @@ class PostgresCluster:
     # --- databases ------------------------------------------------------------------------
     def create_database(self, name: str, template: str | None = None, owner: str | None = None) -> str:
         """Creates database `name` (a copy of `template` if given) and returns its SQLAlchemy URL (as superuser)."""
-        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-                    + (f' OWNER "{owner}"' if owner else ""))
+        self._admin(
+            f'CREATE DATABASE "{name}"'
+            + (f' TEMPLATE "{template}"' if template else "")
+            + (f' OWNER "{owner}"' if owner else "")
+        )
         return self.url(name)
 
     def create_role(self, name: str) -> str:
@@ -120,4 +148,3 @@ class PostgresCluster:
 
         with psycopg.connect(self.url(driver="postgresql"), autocommit=True) as connection:
             connection.execute(statement)
-

@@ -3,6 +3,7 @@
 Keycloak resolves them when it imports the realm, so they are what the local run (stack.py) and the production
 stack (docker-compose.yml) hand Keycloak. Lower-case `${...}` in the file are message keys of the theme.
 """
+
 from __future__ import annotations
 
 import re

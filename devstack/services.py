@@ -1,4 +1,5 @@
 """Start a server as a child process, wait until it answers, stop it again."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import requests
 
@@ -36,13 +37,24 @@ def http_ok(url: str) -> Callable[[], bool]:
             return requests.get(url, timeout=2).status_code == 200
         except requests.RequestException:
             return False
+
     return check
 
 
 class Service:
-    def __init__(self, name: str, argv: Sequence[str | os.PathLike], *, env: Mapping[str, str], cwd: Path,
-                 log_path: Path, ready: Callable[[], bool], ready_timeout: float, user: str | None = None,
-                 stop_signal: int = signal.SIGTERM) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str | os.PathLike],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        log_path: Path,
+        ready: Callable[[], bool],
+        ready_timeout: float,
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
         self.name = name
         self.argv = [str(a) for a in argv]
         self.env = dict(env)
@@ -50,30 +62,40 @@ class Service:
         self.log_path = log_path
         self.ready = ready
         self.ready_timeout = ready_timeout
-        self.user = user                # run as this system user (the caller must be root), None: as we are
+        self.user = user  # run as this system user (the caller must be root), None: as we are
         self.stop_signal = stop_signal
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, cwd=self.cwd, stdout=log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                        **run_as(self.user))
+        self.process = subprocess.Popen(
+            self.argv,
+            env={**os.environ, **self.env},
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **run_as(self.user),
+        )
         log.close()
         return self
 
-    def wait_ready(self) -> "Service":
+    def wait_ready(self) -> Service:
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise ServiceFailed(f"{self.name} exited with {self.process.returncode}; "
-                                    f"last lines of {self.log_path}:\n{self.log_tail()}")
+                raise ServiceFailed(
+                    f"{self.name} exited with {self.process.returncode}; "
+                    f"last lines of {self.log_path}:\n{self.log_tail()}"
+                )
             if self.ready():
                 return self
             time.sleep(0.5)
-        raise ServiceFailed(f"{self.name} not ready after {self.ready_timeout:.0f} s; "
-                            f"last lines of {self.log_path}:\n{self.log_tail()}")
+        raise ServiceFailed(
+            f"{self.name} not ready after {self.ready_timeout:.0f} s; last lines of {self.log_path}:\n{self.log_tail()}"
+        )
 
     @property
     def running(self) -> bool:

@@ -1,4 +1,5 @@
 """The whole local stack: mail catcher, registration bridge, Keycloak with our provider and realm."""
+
 from __future__ import annotations
 
 import csv
@@ -9,8 +10,19 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import (BRIDGE_GUNICORN_CONF, DEMO_DIR, MAILDEV, PROVIDER_JAR, REALM, REALM_FILE, ROOT, VENV_BIN, Ports,
-                     keycloak_dist, keycloak_version)
+from .layout import (
+    BRIDGE_GUNICORN_CONF,
+    DEMO_DIR,
+    MAILDEV,
+    PROVIDER_JAR,
+    REALM,
+    REALM_FILE,
+    ROOT,
+    VENV_BIN,
+    Ports,
+    keycloak_dist,
+    keycloak_version,
+)
 from .services import Service, ServiceFailed, http_ok, port_in_use
 
 # Dev-only values; the same defaults stand in realm-export.json and registration_bridge/settings.py.
@@ -26,6 +38,7 @@ PRODUCTION_BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=l
 @dataclass(frozen=True)
 class KeycloakDatabase:
     """Keycloak's own PostgreSQL database, for production mode."""
+
     jdbc_url: str
     username: str
     password: str
@@ -34,10 +47,10 @@ class KeycloakDatabase:
 @dataclass(frozen=True)
 class StackSettings:
     ports: Ports
-    var_dir: Path                    # all state of this stack: Keycloak home and data, bridge database, logs
+    var_dir: Path  # all state of this stack: Keycloak home and data, bridge database, logs
     callback_secret: str = DEV_CALLBACK_SECRET
     bridge_client_secret: str = DEV_BRIDGE_CLIENT_SECRET
-    fresh: bool = False              # start from empty data (tests) instead of keeping it (make run)
+    fresh: bool = False  # start from empty data (tests) instead of keeping it (make run)
     bridge_env: dict[str, str] = field(default_factory=dict)
     # set: Keycloak in production mode on this database (kc.sh build, then start --optimized with a fixed hostname,
     # plain HTTP on loopback); None: start-dev with its own file database under var_dir (make run)
@@ -107,34 +120,63 @@ class Stack:
         self.settings = settings
         s = settings
         self.mail = Service(
-            "mail catcher", [MAILDEV, "--smtp", s.ports.smtp, "--web", s.ports.mail_web, "--ip", "127.0.0.1"],
-            env={}, cwd=ROOT, log_path=s.logs / "maildev.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.mail_web}/email"), ready_timeout=30)
+            "mail catcher",
+            [MAILDEV, "--smtp", s.ports.smtp, "--web", s.ports.mail_web, "--ip", "127.0.0.1"],
+            env={},
+            cwd=ROOT,
+            log_path=s.logs / "maildev.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.mail_web}/email"),
+            ready_timeout=30,
+        )
         self.bridge = Service(
             "registration bridge",
             [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge}"],
-            env={**s.bridge_environment(), "BRIDGE_ROLE": "callbacks",
-                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}",
-                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-callbacks")},  # one folder per gunicorn
-            cwd=ROOT, log_path=s.logs / "bridge.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"), ready_timeout=30)
+            env={
+                **s.bridge_environment(),
+                "BRIDGE_ROLE": "callbacks",
+                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}",
+                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-callbacks"),
+            },  # one folder per gunicorn
+            cwd=ROOT,
+            log_path=s.logs / "bridge.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"),
+            ready_timeout=30,
+        )
         self.bridge_admin = Service(
             "registration bridge admin API",
             [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge_admin}"],
-            env={**s.bridge_environment(), "BRIDGE_ROLE": "admin",
-                 "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}",
-                 "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-admin")},
-            cwd=ROOT, log_path=s.logs / "bridge-admin.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"), ready_timeout=30)
+            env={
+                **s.bridge_environment(),
+                "BRIDGE_ROLE": "admin",
+                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}",
+                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-admin"),
+            },
+            cwd=ROOT,
+            log_path=s.logs / "bridge-admin.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"),
+            ready_timeout=30,
+        )
         self.portal = Service(
             "reference portal",
-            [VENV_BIN / "gunicorn", "--chdir", ROOT / "examples" / "portal", "--bind", f"127.0.0.1:{s.ports.portal}",
-             "--workers", "1", "portal:create_app()"],
+            [
+                VENV_BIN / "gunicorn",
+                "--chdir",
+                ROOT / "examples" / "portal",
+                "--bind",
+                f"127.0.0.1:{s.ports.portal}",
+                "--workers",
+                "1",
+                "portal:create_app()",
+            ],
             env={"PORTAL_KEYCLOAK_URL": s.keycloak_url, "PORTAL_CLIENT_ID": "portal-demo"},
-            cwd=ROOT, log_path=s.logs / "portal.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.portal}/"), ready_timeout=30)
+            cwd=ROOT,
+            log_path=s.logs / "portal.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.portal}/"),
+            ready_timeout=30,
+        )
         self.keycloak = Service(
-            "Keycloak", self._keycloak_command(),
+            "Keycloak",
+            self._keycloak_command(),
             env={
                 **self._keycloak_database_environment(),
                 "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
@@ -148,18 +190,32 @@ class Stack:
                 "KEYCLOAK_PUBLIC_URL": s.keycloak_url,
                 "PORTAL_DEMO_URL": s.portal_url,
             },
-            cwd=ROOT, log_path=s.logs / "keycloak.log",
-            ready=self._keycloak_ready, ready_timeout=240)
+            cwd=ROOT,
+            log_path=s.logs / "keycloak.log",
+            ready=self._keycloak_ready,
+            ready_timeout=240,
+        )
 
     def _keycloak_command(self) -> list:
         s = self.settings
-        kc, ports = s.keycloak_home / "bin" / "kc.sh", [f"--http-port={s.ports.keycloak}",
-                                                       f"--http-management-port={s.ports.keycloak_management}"]
+        kc, ports = (
+            s.keycloak_home / "bin" / "kc.sh",
+            [f"--http-port={s.ports.keycloak}", f"--http-management-port={s.ports.keycloak_management}"],
+        )
         if not s.production:
             return [kc, "start-dev", *ports, "--import-realm", "--health-enabled=true"]
         # no TLS on loopback: plain HTTP, bound to 127.0.0.1 only; every URL Keycloak makes uses this hostname
-        return [kc, "start", "--optimized", *ports, "--http-enabled=true", "--http-host=127.0.0.1",
-                f"--hostname={s.keycloak_url}", "--hostname-strict=true", "--import-realm"]
+        return [
+            kc,
+            "start",
+            "--optimized",
+            *ports,
+            "--http-enabled=true",
+            "--http-host=127.0.0.1",
+            f"--hostname={s.keycloak_url}",
+            "--hostname-strict=true",
+            "--import-realm",
+        ]
 
     def _keycloak_database_environment(self) -> dict[str, str]:
         db = self.settings.keycloak_database
@@ -170,8 +226,10 @@ class Stack:
 
     def _keycloak_ready(self) -> bool:
         p = self.settings.ports
-        return (http_ok(f"http://127.0.0.1:{p.keycloak_management}/health/ready")()
-                and http_ok(f"http://127.0.0.1:{p.keycloak}/realms/{REALM}/.well-known/openid-configuration")())
+        return (
+            http_ok(f"http://127.0.0.1:{p.keycloak_management}/health/ready")()
+            and http_ok(f"http://127.0.0.1:{p.keycloak}/realms/{REALM}/.well-known/openid-configuration")()
+        )
 
     # --- preparation ----------------------------------------------------------------------
     def prepare(self) -> None:
@@ -208,9 +266,14 @@ class Stack:
         log_path = s.logs / "keycloak-build.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
-            result = subprocess.run([s.keycloak_home / "bin" / "kc.sh", "build", *PRODUCTION_BUILD_OPTIONS],
-                                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    timeout=600)
+            result = subprocess.run(
+                [s.keycloak_home / "bin" / "kc.sh", "build", *PRODUCTION_BUILD_OPTIONS],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=600,
+            )
         if result.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
             raise ServiceFailed(f"kc.sh build failed ({result.returncode}); last lines of {log_path}:\n{tail}")
@@ -233,17 +296,25 @@ class Stack:
             rows = list(csv.DictReader(managers))
         for row in rows:
             manager_id = row["id"]
-            subprocess.run([cli, "add-manager", manager_id, "--name", row["name"], "--contact-email",
-                            row["contact_email"]], env=env, check=True, stdout=subprocess.DEVNULL)
-            subprocess.run([cli, "import-payers", "--manager", manager_id, str(DEMO_DIR / f"{manager_id}.csv")],
-                           env=env, check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [cli, "add-manager", manager_id, "--name", row["name"], "--contact-email", row["contact_email"]],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            subprocess.run(
+                [cli, "import-payers", "--manager", manager_id, str(DEMO_DIR / f"{manager_id}.csv")],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def services(self) -> tuple[Service, ...]:
         return (self.mail, self.bridge, self.bridge_admin, self.portal, self.keycloak)
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         busy = [port for port in vars(self.settings.ports).values() if port_in_use(port)]
         if busy:
             raise ServiceFailed(f"port(s) {', '.join(map(str, busy))} already in use: is another stack still running?")

@@ -5,6 +5,7 @@ The bridge runs as two gunicorns of this file, one per BRIDGE_ROLE (registration
 that nothing sent to the admin API can hold a worker that a registration waits for. Only the listen address
 differs between the local run and the container, so it stays on their command lines (`--bind`).
 """
+
 import os
 import tempfile
 from pathlib import Path
@@ -12,7 +13,8 @@ from pathlib import Path
 # Prometheus (registration_bridge/metrics.py): every worker writes its counts to one folder and the master's scrape
 # endpoint adds them up. Set before anything imports prometheus_client (it picks its value store at import).
 Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bridge-metrics-"))).mkdir(
-    parents=True, exist_ok=True)  # the import below already writes there (a gauge without labels)
+    parents=True, exist_ok=True
+)  # the import below already writes there (a gauge without labels)
 
 from registration_bridge.settings import Settings  # noqa: E402  (after the metrics folder is set)
 
@@ -31,8 +33,10 @@ else:
     workers = 2
 accesslog = "-"
 # gunicorn's default line, plus how long the answer took (µs) and the correlation id Keycloak sent with the call
-access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
-                     'duration_us=%(D)s correlation_id=%({x-correlation-id}i)s')
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+    "duration_us=%(D)s correlation_id=%({x-correlation-id}i)s"
+)
 # no `gunicornc` control socket: every gunicorn of a user would share $HOME/.gunicorn/gunicorn.ctl (the local run
 # and the test suite start several at once), and the container's user has no home directory
 control_socket_disable = True

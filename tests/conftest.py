@@ -1,5 +1,6 @@
 """Shared by all tests: a throwaway PostgreSQL cluster (started only when a test asks for it), and the report of
 the figures the tests recorded (tests/figures.py), after pytest's own summary."""
+
 from __future__ import annotations
 
 import json

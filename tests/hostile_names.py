@@ -3,6 +3,7 @@
 Shared by the bridge's tests (tests/unit/test_inquiry_names.py) and the page's (tests/integration/
 test_inquiry_attacks.py): every name here must be refused at the name field, none may cause a 5xx.
 """
+
 from __future__ import annotations
 
 import random
@@ -37,9 +38,11 @@ HOSTILE_NAMES = {
 }
 
 
-ALPHABET = ("abcžščćđ ÁČŠŽ.-'’()&/"  # what names are made of
-            ",;:<>@\"\\[]=?!#$%*+_{}|~`^"  # address syntax and other symbols
-            "\r\n\t\x00\x01\x1b\x7f\x85\u2028\u2029\u200b\u200e\u202e\ufeff\ud7ff\ue000\U0001f600")
+ALPHABET = (
+    "abcžščćđ ÁČŠŽ.-'’()&/"  # what names are made of
+    ',;:<>@"\\[]=?!#$%*+_{}|~`^'  # address syntax and other symbols
+    "\r\n\t\x00\x01\x1b\x7f\x85\u2028\u2029\u200b\u200e\u202e\ufeff\ud7ff\ue000\U0001f600"
+)
 
 
 def generated_names(count: int, seed: int = 12) -> list[str]:

@@ -1,4 +1,5 @@
 """The registration bridge: Keycloak asks it whether a payer is real, and it records who claimed which payer."""
+
 from __future__ import annotations
 
 import json
@@ -66,15 +67,23 @@ def create_app(settings: Settings | None = None, role: str | None = None) -> Fla
     @app.errorhandler(HTTPException)
     def http_error_as_json(exc: HTTPException):
         response = exc.get_response()  # keeps its headers, e.g. Allow of a 405
-        response.set_data(json.dumps({"error": (exc.name or "error").lower().replace(" ", "_"),
-                                      "description": exc.description}))
+        response.set_data(
+            json.dumps({"error": (exc.name or "error").lower().replace(" ", "_"), "description": exc.description})
+        )
         response.content_type = "application/json"
         return response
 
     from .api import claims, health, inquiries, managers, openapi, payer_admin, registrations
 
-    blueprints = {"health": health.bp, "managers": managers.bp, "registrations": registrations.bp,
-                  "inquiries": inquiries.bp, "claims": claims.bp, "openapi": openapi.bp, "payer_admin": payer_admin.bp}
+    blueprints = {
+        "health": health.bp,
+        "managers": managers.bp,
+        "registrations": registrations.bp,
+        "inquiries": inquiries.bp,
+        "claims": claims.bp,
+        "openapi": openapi.bp,
+        "payer_admin": payer_admin.bp,
+    }
     for name in ROUTES[role]:
         app.register_blueprint(blueprints[name])
 

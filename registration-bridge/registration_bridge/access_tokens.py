@@ -5,10 +5,12 @@ the realm (its public URL), for our audience, an access token (`typ` Bearer), wi
 leeway. Everything else (alg `none`, HMAC algorithms, which would let the public key act as a shared secret,
 unknown key ids, other issuers or audiences, expired tokens) raises InvalidToken.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
@@ -24,8 +26,14 @@ MAX_TOKEN_LENGTH = 16 * 1024
 
 
 class AccessTokenVerifier:
-    def __init__(self, key_for: Callable[[str], Key | None], issuer: str, audience: str, leeway: int,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        key_for: Callable[[str], Key | None],
+        issuer: str,
+        audience: str,
+        leeway: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key_for = key_for  # may raise KeysUnavailable: the caller fails closed
         self._issuer = issuer
         self._audience = audience
@@ -49,10 +57,12 @@ class AccessTokenVerifier:
         try:
             claims = jwt.decode(token, key, algorithms=[alg]).claims
             jwt.JWTClaimsRegistry(
-                now=lambda: int(self._clock()), leeway=self._leeway,
+                now=lambda: int(self._clock()),
+                leeway=self._leeway,
                 iss={"essential": True, "value": self._issuer},
                 aud={"essential": True, "value": self._audience},
-                exp={"essential": True}, sub={"essential": True},
+                exp={"essential": True},
+                sub={"essential": True},
                 typ={"essential": True, "value": "Bearer"},
             ).validate(claims)
         except JoseError as exc:

@@ -1,4 +1,5 @@
 """Bill passwords are kept only as a keyed hash, bound to their payer."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """`registration-bridge`: the operator's command line (managers, payer imports, claims, repair)."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import click
 from sqlalchemy import Engine
@@ -100,8 +101,10 @@ def _described(revision: str | None) -> str:
 
 @db.command("revision")
 @click.option("-m", "--message", required=True, help='What the migration does, e.g. "audit log".')
-@click.option("--database-url", help="Compare the models with this database, migrated to head first "
-                                     "(default: a throwaway SQLite database).")
+@click.option(
+    "--database-url",
+    help="Compare the models with this database, migrated to head first (default: a throwaway SQLite database).",
+)
 def db_revision(message: str, database_url: str | None) -> None:
     """Write a new migration for what changed in models.py (Alembic autogenerate); read it and adjust it."""
     with tempfile.TemporaryDirectory(prefix="bridge-revision-") as scratch:
@@ -150,15 +153,23 @@ def import_payers(manager_id: str, imported_by: str, csv_file) -> None:
 
     with _registry():
         try:
-            report = admin_actions.import_payers(db_session(), current_app.extensions["bridge.hasher"], manager_id,
-                                                 csv_file, Actor(imported_by, via="cli"), source=csv_file.name)
+            report = admin_actions.import_payers(
+                db_session(),
+                current_app.extensions["bridge.hasher"],
+                manager_id,
+                csv_file,
+                Actor(imported_by, via="cli"),
+                source=csv_file.name,
+            )
         except CsvImportError as exc:
             click.echo(f"{csv_file.name}: nothing imported, the file has errors:", err=True)
             for error in exc.errors:
                 click.echo(f"  {error}", err=True)
             sys.exit(1)
-    click.echo(f"{csv_file.name}: {report.rows} payers for {manager_id} "
-               f"({report.inserted} new, {report.updated} updated, {report.unchanged} unchanged; {report.encoding})")
+    click.echo(
+        f"{csv_file.name}: {report.rows} payers for {manager_id} "
+        f"({report.inserted} new, {report.updated} updated, {report.unchanged} unchanged; {report.encoding})"
+    )
 
 
 @main.command("claims")
@@ -181,22 +192,28 @@ def claims(manager_id: str | None, as_json: bool) -> None:
 
 @main.command("unlock")
 @click.option("--manager", "manager_id", required=True, help="The payer's manager.")
-@click.option("--by", "unlocked_by", default=_operator, show_default="$USER",
-              help="Who lifts the lock (kept with it and in the audit log).")
+@click.option(
+    "--by",
+    "unlocked_by",
+    default=_operator,
+    show_default="$USER",
+    help="Who lifts the lock (kept with it and in the audit log).",
+)
 @click.argument("payer_code")
 def unlock(manager_id: str, payer_code: str, unlocked_by: str) -> None:
     """Lift the guessing lock of a payer code (earlier failures stop counting)."""
     from . import admin_actions
     from .audit import Actor
-    from .payer_accounts import normalize_payer_code
     from .context import db_session, settings
     from .guessing import GuessingGuard
+    from .payer_accounts import normalize_payer_code
 
     code = _fits(normalize_payer_code(payer_code), PayerUnlock.payer_code, "PAYER_CODE")
     _fits(unlocked_by, PayerUnlock.unlocked_by, "--by")
     with _registry():
-        admin_actions.unlock_payer(db_session(), GuessingGuard(db_session(), settings()), manager_id, code,
-                                   Actor(unlocked_by, via="cli"))
+        admin_actions.unlock_payer(
+            db_session(), GuessingGuard(db_session(), settings()), manager_id, code, Actor(unlocked_by, via="cli")
+        )
     click.echo(f"unlocked {manager_id}:{code} (by {unlocked_by})")
 
 
@@ -211,17 +228,30 @@ def audit(manager_id: str | None, limit: int, as_json: bool) -> None:
 
     with _registry():
         entries = AuditLog(db_session()).entries(manager_id, limit=limit)
-    rows = [{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor, "actor_subject": e.actor_subject,
-             "via": e.via, "action": e.action, "manager_id": e.manager_id, "details": e.details} for e in entries]
+    rows = [
+        {
+            "id": e.id,
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "actor_subject": e.actor_subject,
+            "via": e.via,
+            "action": e.action,
+            "manager_id": e.manager_id,
+            "details": e.details,
+        }
+        for e in entries
+    ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no audit entries")
         return
-    for row in rows:
-        details = " ".join(f"{k}={v}" for k, v in row["details"].items())
-        click.echo(f"{row['at']}  {row['action']:<22} {row['manager_id'] or '-':<16} {row['actor']} ({row['via']})  {details}")
+    for row, entry in zip(rows, entries, strict=True):
+        details = " ".join(f"{k}={v}" for k, v in entry.details.items())
+        click.echo(
+            f"{row['at']}  {row['action']:<22} {row['manager_id'] or '-':<16} {row['actor']} ({row['via']})  {details}"
+        )
 
 
 def _operations_gateway():
@@ -244,11 +274,16 @@ def _reconcile(dry_run: bool, grace_minutes: float, only_missing_users: bool) ->
 
     with _registry() as registry:
         gateway = _operations_gateway()
-        findings = Reconciler(registry, gateway, dry_run=dry_run, grace=timedelta(minutes=grace_minutes),
-                              only_missing_users=only_missing_users).run()
+        findings = Reconciler(
+            registry,
+            gateway,
+            dry_run=dry_run,
+            grace=timedelta(minutes=grace_minutes),
+            only_missing_users=only_missing_users,
+        ).run()
     for finding in findings:
         click.echo(("(dry run) " if dry_run else "") + str(finding))
-    counts = {}
+    counts: dict[str, int] = {}
     for finding in findings:
         counts[finding.action] = counts.get(finding.action, 0) + 1
     summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "nothing to fix"
@@ -291,15 +326,23 @@ def users(manager_id: str) -> None:
         user = linked.get(row.keycloak_user_id)
         email = user.email if user else "(user missing: run reconcile)"
         name = user.name if user else ""
-        click.echo(f"{format_account(row.manager_id, row.payer_code):<28} {email or '':<36} {name:<28} {row.keycloak_user_id}")
+        click.echo(
+            f"{format_account(row.manager_id, row.payer_code):<28} {email or '':<36} {name:<28} {row.keycloak_user_id}"
+        )
 
 
 @main.command("staff-login")
-@click.option("--keycloak-url", envvar="KEYCLOAK_PUBLIC_URL", required=True, show_envvar=True,
-              help="Keycloak's public address, e.g. https://id.example.si.")
+@click.option(
+    "--keycloak-url",
+    envvar="KEYCLOAK_PUBLIC_URL",
+    required=True,
+    show_envvar=True,
+    help="Keycloak's public address, e.g. https://id.example.si.",
+)
 @click.option("--realm", envvar="KEYCLOAK_REALM", default="esoseska", show_default=True, show_envvar=True)
-@click.option("--client-secret", envvar="PAYER_ADMIN_CLI_SECRET", show_envvar=True,
-              help="Secret of the client payer-admin-cli.")
+@click.option(
+    "--client-secret", envvar="PAYER_ADMIN_CLI_SECRET", show_envvar=True, help="Secret of the client payer-admin-cli."
+)
 def staff_login(keycloak_url: str, realm: str, client_secret: str | None) -> None:
     """Get an admin API token as a staff member: open the printed address in a browser, log in there, grant.
 
@@ -311,9 +354,11 @@ def staff_login(keycloak_url: str, realm: str, client_secret: str | None) -> Non
     login = StaffLogin(keycloak_url, realm, client_secret=client_secret)
     try:
         authorization = login.start()
-        click.echo(f"Open {authorization.verification_uri_complete} in a browser, log in and grant access "
-                   f"(or open {authorization.verification_uri} and enter the code {authorization.user_code}).",
-                   err=True)
+        click.echo(
+            f"Open {authorization.verification_uri_complete} in a browser, log in and grant access "
+            f"(or open {authorization.verification_uri} and enter the code {authorization.user_code}).",
+            err=True,
+        )
         token = login.wait_for_token(authorization)
     except DeviceLoginError as exc:
         raise click.ClickException(str(exc)) from exc

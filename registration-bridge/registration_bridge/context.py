@@ -1,4 +1,5 @@
 """What a request handler needs from the app: its settings, a database session, the registry."""
+
 from __future__ import annotations
 
 import threading
@@ -38,15 +39,20 @@ def db_session() -> Session:
 def registry() -> PayerRegistry:
     session = db_session()
     s = settings()
-    return PayerRegistry(session, current_app.extensions["bridge.hasher"], GuessingGuard(session, s),
-                         user_exists=_keycloak_user_exists, orphan_claim_age=timedelta(seconds=s.orphan_claim_age_seconds))
+    return PayerRegistry(
+        session,
+        current_app.extensions["bridge.hasher"],
+        GuessingGuard(session, s),
+        user_exists=_keycloak_user_exists,
+        orphan_claim_age=timedelta(seconds=s.orphan_claim_age_seconds),
+    )
 
 
 def _keycloak_user_exists(user_id: str) -> bool:
     return keycloak_gateway().user_exists(user_id)
 
 
-def keycloak_gateway() -> "KeycloakGateway":
+def keycloak_gateway() -> KeycloakGateway:
     """The app's one client of Keycloak's admin API, made at its first use and shared by the worker's threads, so
     its service-account token serves every orphan check until it expires (not one token per check)."""
     extensions = current_app.extensions
@@ -65,7 +71,7 @@ def tickets() -> TicketIssuer:
     return current_app.extensions["bridge.tickets"]
 
 
-def token_verifier() -> "AccessTokenVerifier":
+def token_verifier() -> AccessTokenVerifier:
     """The admin API's token checker, made at its first use (so workers that never see a token start faster)."""
     extensions = current_app.extensions
     if "bridge.token_verifier" not in extensions:
@@ -73,8 +79,13 @@ def token_verifier() -> "AccessTokenVerifier":
         from .realm_keys import RealmKeys
 
         s = settings()
-        keys = RealmKeys.from_url(s.realm_jwks_url, timeout=s.jwks_timeout_seconds, max_age=s.jwks_max_age_seconds,
-                                  min_refetch=s.jwks_min_refetch_seconds)
+        keys = RealmKeys.from_url(
+            s.realm_jwks_url,
+            timeout=s.jwks_timeout_seconds,
+            max_age=s.jwks_max_age_seconds,
+            min_refetch=s.jwks_min_refetch_seconds,
+        )
         extensions["bridge.token_verifier"] = AccessTokenVerifier(
-            keys.key_for, issuer=s.realm_issuer, audience=s.admin_api_audience, leeway=s.token_leeway_seconds)
+            keys.key_for, issuer=s.realm_issuer, audience=s.admin_api_audience, leeway=s.token_leeway_seconds
+        )
     return extensions["bridge.token_verifier"]

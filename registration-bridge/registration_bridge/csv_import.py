@@ -5,6 +5,7 @@ Format: a header line, then one payer a line. Columns `payer_code,bill_password`
 Windows-1250. Re-importing updates payers by code and never duplicates them. The file is applied
 all or nothing: any bad row is reported with its line number and nothing of the file is kept.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -13,16 +14,17 @@ import heapq
 import io
 import operator
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterator
+from typing import IO, cast
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_bill_password
-from .payer_accounts import normalize_payer_code
 from .models import Manager, Payer, utcnow
+from .payer_accounts import normalize_payer_code
 
 REQUIRED_COLUMNS = ("payer_code", "bill_password")
 OPTIONAL_COLUMNS = ("holder_name", "address", "unit")
@@ -69,6 +71,7 @@ class _Row:
 @dataclass
 class _Errors:
     """The first MAX_REPORTED_ERRORS errors by line (duplicates are found a batch later than the rest)."""
+
     _kept: list[tuple[int, int, RowError]] = field(default_factory=list)  # heap: (-line, -order, error)
     total: int = 0
 
@@ -97,11 +100,14 @@ class _SeenCodes:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         clustered = " WITHOUT ROWID" if connection.dialect.name == "sqlite" else ""  # one b-tree, not two
-        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.TABLE} "
-                                   f"(payer_code VARCHAR(64) PRIMARY KEY, line INTEGER NOT NULL){clustered}")
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.TABLE} "
+            f"(payer_code VARCHAR(64) PRIMARY KEY, line INTEGER NOT NULL){clustered}"
+        )
         connection.exec_driver_sql(f"DELETE FROM {self.TABLE}")  # left by an import that failed on this connection
-        self._insert = (f"INSERT INTO {self.TABLE} (payer_code, line) VALUES "
-                        + ("(?, ?)" if connection.dialect.paramstyle == "qmark" else "(%s, %s)"))
+        self._insert = f"INSERT INTO {self.TABLE} (payer_code, line) VALUES " + (
+            "(?, ?)" if connection.dialect.paramstyle == "qmark" else "(%s, %s)"
+        )
 
     def first_lines(self, codes: list[str]) -> dict[str, int]:
         return {code: line for code, line in self._connection.execute(_SEEN_CODES, {"codes": codes})}
@@ -111,7 +117,7 @@ class _SeenCodes:
             # the driver's own executemany on the import's connection (SQLAlchemy's per-row checks doubled its cost)
             cursor = self._connection.connection.cursor()
             try:
-                cursor.executemany(self._insert, firsts.items())
+                cursor.executemany(self._insert, list(firsts.items()))
             finally:
                 cursor.close()
 
@@ -119,7 +125,7 @@ class _SeenCodes:
         self._connection.exec_driver_sql(f"DROP TABLE {self.TABLE}")
 
 
-def _first_of_each_code(batch: list["_Row"], earlier: dict[str, int], errors: _Errors) -> list["_Row"]:
+def _first_of_each_code(batch: list[_Row], earlier: dict[str, int], errors: _Errors) -> list[_Row]:
     """The rows of the batch whose code is new to this import (`earlier`: codes of earlier batches and their
     first line); every other one is an error naming the line its code first stood on."""
     firsts: dict[str, int] = {}
@@ -141,8 +147,7 @@ class _Columns:
         self.limits = [MAX_LENGTHS[name] for name in header]
         self.payer_code = header.index("payer_code")
         self.bill_password = header.index("bill_password")
-        self.holder_name, self.address, self.unit = (header.index(c) if c in header else None
-                                                     for c in OPTIONAL_COLUMNS)
+        self.holder_name, self.address, self.unit = (header.index(c) if c in header else None for c in OPTIONAL_COLUMNS)
 
 
 # What a Slovenian billing export holds when it is UTF-8: ASCII, the letters of Latin-1 and Latin Extended-A
@@ -152,7 +157,7 @@ class _Columns:
 _UNLIKELY_IN_UTF8 = re.compile("[^\x00-\x7f\u00a0-\u017f\u0400-\u04ff\u2000-\u206f\u20a0-\u20cf\u2100-\u214f]")
 
 
-def detect_encoding(stream: BinaryIO) -> str:
+def detect_encoding(stream: IO[bytes]) -> str:
     """UTF-8 (BOM or not) when the whole file decodes as UTF-8 into characters a Slovenian export holds, else
     Windows-1250 (also when UTF-8 decodes, into unlikely characters, and Windows-1250 decodes too). A file that is
     neither (a spreadsheet, an image) is refused with CsvImportError."""
@@ -174,7 +179,7 @@ def detect_encoding(stream: BinaryIO) -> str:
     return encoding
 
 
-def _scan(stream: BinaryIO, encoding: str, watch: re.Pattern | None = None) -> tuple[bool, bool]:
+def _scan(stream: IO[bytes], encoding: str, watch: re.Pattern | None = None) -> tuple[bool, bool]:
     """Whether the rest of the stream decodes in this encoding, and whether its text matches `watch` anywhere."""
     decoder = codecs.getincrementaldecoder(encoding)()
     matched = False
@@ -198,8 +203,9 @@ class PayerImport:
         self._session = session
         self._hasher = hasher
 
-    def run(self, manager_id: str, stream: BinaryIO,
-            before_commit: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    def run(
+        self, manager_id: str, stream: IO[bytes], before_commit: Callable[[ImportReport], None] | None = None
+    ) -> ImportReport:
         """Import the file; `before_commit` (e.g. the audit entry) runs inside the import's transaction."""
         if self._session.get(Manager, manager_id) is None:
             raise CsvImportError([RowError(0, f"unknown manager {manager_id!r}; add it first with add-manager")])
@@ -235,8 +241,14 @@ class PayerImport:
     def _rows(self, text: io.TextIOWrapper, errors: _Errors) -> Iterator[_Row]:
         header_line = text.readline()
         if not header_line.strip():
-            raise CsvImportError([RowError(1, "the file is empty; expected a header line "
-                                              "payer_code,bill_password[,holder_name,address,unit]")])
+            raise CsvImportError(
+                [
+                    RowError(
+                        1,
+                        "the file is empty; expected a header line payer_code,bill_password[,holder_name,address,unit]",
+                    )
+                ]
+            )
         delimiter = _dialect_for(header_line)
         header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
         while header and header[-1] == "":  # spreadsheets often end every line with a separator
@@ -274,10 +286,9 @@ class PayerImport:
     @staticmethod
     def _validate(line: int, values: list[str], columns: _Columns, errors: _Errors) -> _Row | None:
         # the common case checked in one go (in C); column by column only to say where a problem is
-        if (max(map(operator.sub, map(len, values), columns.limits)) > 0
-                or CONTROL_CHARACTERS.search("".join(values))):
+        if max(map(operator.sub, map(len, values), columns.limits)) > 0 or CONTROL_CHARACTERS.search("".join(values)):
             ok = True
-            for name, limit, value in zip(columns.names, columns.limits, values):
+            for name, limit, value in zip(columns.names, columns.limits, values, strict=False):
                 if len(value) > limit and len(value.strip()) > limit:
                     errors.add(line, f"{name} is longer than {limit} characters")
                     ok = False
@@ -296,16 +307,24 @@ class PayerImport:
             ok = False
         if not ok:
             return None
-        return _Row(line, code, password, _optional(values, columns.holder_name), _optional(values, columns.address),
-                    _optional(values, columns.unit))
+        return _Row(
+            line,
+            code,
+            password,
+            _optional(values, columns.holder_name),
+            _optional(values, columns.address),
+            _optional(values, columns.unit),
+        )
 
-    def _apply(self, manager_id: str, batch: list[_Row], report: ImportReport, seen: _SeenCodes,
-               errors: _Errors) -> None:
+    def _apply(
+        self, manager_id: str, batch: list[_Row], report: ImportReport, seen: _SeenCodes, errors: _Errors
+    ) -> None:
         """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row); a
         code repeated from an earlier row is an error instead."""
         codes = list({row.payer_code for row in batch})
-        existing = {r.payer_code: r for r in self._session.execute(
-            _EXISTING_PAYERS, {"manager_id": manager_id, "codes": codes})}
+        existing = {
+            r.payer_code: r for r in self._session.execute(_EXISTING_PAYERS, {"manager_id": manager_id, "codes": codes})
+        }
         # every code of an earlier batch is in the payers table by now: only those already there can repeat one
         candidates = [code for code in codes if code in existing]
         batch = _first_of_each_code(batch, seen.first_lines(candidates) if candidates else {}, errors)
@@ -313,8 +332,12 @@ class PayerImport:
         now = utcnow()
         inserts, updates = [], []
         for row in batch:
-            values = {"bill_password_hash": self._hasher.digest(manager_id, row.payer_code, row.bill_password),
-                      "holder_name": row.holder_name, "address": row.address, "unit": row.unit}
+            values = {
+                "bill_password_hash": self._hasher.digest(manager_id, row.payer_code, row.bill_password),
+                "holder_name": row.holder_name,
+                "address": row.address,
+                "unit": row.unit,
+            }
             current = existing.get(row.payer_code)
             if current is None:
                 inserts.append({"manager_id": manager_id, "payer_code": row.payer_code, "updated_at": now, **values})
@@ -327,10 +350,15 @@ class PayerImport:
         if inserts:
             _insert_payers(connection, inserts)
         if updates:
-            table = Payer.__table__
-            connection.execute(update(table).where(table.c.id == bindparam("payer_id")).values(
-                {k: bindparam(k) for k in ("bill_password_hash", "holder_name", "address", "unit", "updated_at")}),
-                [{"payer_id": u.pop("id"), **u} for u in updates])
+            table = cast(Table, Payer.__table__)
+            connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("payer_id"))
+                .values(
+                    {k: bindparam(k) for k in ("bill_password_hash", "holder_name", "address", "unit", "updated_at")}
+                ),
+                [{"payer_id": u.pop("id"), **u} for u in updates],
+            )
         report.rows += len(batch)
         report.inserted += len(inserts)
         report.updated += len(updates)
@@ -340,11 +368,12 @@ def _optional(values: list[str], index: int | None) -> str | None:
     return (values[index].strip() or None) if index is not None else None
 
 
-_EXISTING_PAYERS = (
-    select(Payer.id, Payer.payer_code, Payer.bill_password_hash, Payer.holder_name, Payer.address, Payer.unit)
-    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code.in_(bindparam("codes", expanding=True))))
+_EXISTING_PAYERS = select(
+    Payer.id, Payer.payer_code, Payer.bill_password_hash, Payer.holder_name, Payer.address, Payer.unit
+).where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code.in_(bindparam("codes", expanding=True)))
 _SEEN_CODES = text(f"SELECT payer_code, line FROM {_SeenCodes.TABLE} WHERE payer_code IN :codes").bindparams(
-    bindparam("codes", expanding=True))
+    bindparam("codes", expanding=True)
+)
 _INSERT_COLUMNS = ("manager_id", "payer_code", "bill_password_hash", "holder_name", "address", "unit", "updated_at")
 
 
@@ -355,8 +384,23 @@ def _insert_payers(connection: Connection, rows: list[dict]) -> None:
     placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
     column_type = Payer.__table__.c.updated_at.type.dialect_impl(dialect)
     convert = column_type.bind_processor(dialect) or (lambda value: value)
-    sql = (f"INSERT INTO {Payer.__tablename__} ({', '.join(_INSERT_COLUMNS)}) "
-           f"VALUES ({', '.join([placeholder] * len(_INSERT_COLUMNS))})")
+    sql = (
+        f"INSERT INTO {Payer.__tablename__} ({', '.join(_INSERT_COLUMNS)}) "
+        f"VALUES ({', '.join([placeholder] * len(_INSERT_COLUMNS))})"
+    )
     updated_at = convert(rows[0]["updated_at"])
-    connection.exec_driver_sql(sql, [(r["manager_id"], r["payer_code"], r["bill_password_hash"], r["holder_name"],
-                                      r["address"], r["unit"], updated_at) for r in rows])
+    connection.exec_driver_sql(
+        sql,
+        [
+            (
+                r["manager_id"],
+                r["payer_code"],
+                r["bill_password_hash"],
+                r["holder_name"],
+                r["address"],
+                r["unit"],
+                updated_at,
+            )
+            for r in rows
+        ],
+    )

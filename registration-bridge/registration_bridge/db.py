@@ -1,5 +1,6 @@
 """Engine and sessions for the payer registry (SQLite by default, PostgreSQL through DATABASE_URL).
 The tables come from the migrations: see schema.py."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -59,9 +60,12 @@ class InsertIfAbsent:
 
     def __init__(self, entity, key_columns: list, **values) -> None:
         self._statements: dict[str, Insert] = {
-            name: dialect.insert(entity).values(**values).on_conflict_do_nothing(index_elements=key_columns)
+            name: dialect.insert(entity)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=key_columns)
             .returning(*key_columns)
-            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+        }
 
     def __call__(self, connection: Connection, parameters: dict) -> bool:
         """Run it in the connection's transaction; True when the row went in."""

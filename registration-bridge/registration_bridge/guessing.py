@@ -12,6 +12,7 @@ refuses a correct bill password (a flood must not switch registration off for ev
 budget shrinks to ip_max_failures_per_hour_under_attack (a network that keeps failing is stopped much sooner), the
 verify answer asks the form for a captcha, and operators are alerted (a metric and a WARNING log line).
 """
+
 from __future__ import annotations
 
 import enum
@@ -20,7 +21,7 @@ import logging
 import threading
 import time
 import weakref
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -65,25 +66,32 @@ _FAILED = text(FAILED_OUTCOMES_SQL)  # as the partial indexes of models.py say i
 # Built once: the check runs on every registration, and building SQLAlchemy expressions per call cost more than
 # running them. This network's failures of the last hour (the partial index on client_network, at), and this payer
 # code's failures within its window and after its last unlock, with the time of the latest one.
-_NETWORK_FAILURES = (
-    select(func.count())
-    .where(_FAILED, VerificationAttempt.client_network == bindparam("network"), VerificationAttempt.at >= bindparam("since")))
-_UNLOCKED_LATER = (select(PayerUnlock.id)
-                   .where(PayerUnlock.manager_id == VerificationAttempt.manager_id,
-                          PayerUnlock.payer_code == VerificationAttempt.payer_code,
-                          PayerUnlock.at > VerificationAttempt.at)
-                   .exists())
-_PAYER_FAILURES = (
-    select(func.count(), func.max(VerificationAttempt.at))
-    .where(VerificationAttempt.manager_id == bindparam("manager_id"),
-           VerificationAttempt.payer_code == bindparam("payer_code"),
-           _FAILED,
-           VerificationAttempt.at >= bindparam("since"),
-           ~_UNLOCKED_LATER))  # an unlock forgives the failures before it
+_NETWORK_FAILURES = select(func.count()).where(
+    _FAILED, VerificationAttempt.client_network == bindparam("network"), VerificationAttempt.at >= bindparam("since")
+)
+_UNLOCKED_LATER = (
+    select(PayerUnlock.id)
+    .where(
+        PayerUnlock.manager_id == VerificationAttempt.manager_id,
+        PayerUnlock.payer_code == VerificationAttempt.payer_code,
+        PayerUnlock.at > VerificationAttempt.at,
+    )
+    .exists()
+)
+_PAYER_FAILURES = select(func.count(), func.max(VerificationAttempt.at)).where(
+    VerificationAttempt.manager_id == bindparam("manager_id"),
+    VerificationAttempt.payer_code == bindparam("payer_code"),
+    _FAILED,
+    VerificationAttempt.at >= bindparam("since"),
+    ~_UNLOCKED_LATER,
+)  # an unlock forgives the failures before it
 # All failures of the last hour, counted no further than the threshold (a flood must not make counting slow)
 _OVERALL_FAILURES = select(func.count()).select_from(
-    select(VerificationAttempt.id).where(_FAILED, VerificationAttempt.at >= bindparam("since"))
-    .limit(bindparam("limit")).subquery())
+    select(VerificationAttempt.id)
+    .where(_FAILED, VerificationAttempt.at >= bindparam("since"))
+    .limit(bindparam("limit"))
+    .subquery()
+)
 # Checks of one payer code wait for each other until the one before has committed its attempt (PostgreSQL: a lock
 # of this transaction on the key, released by its commit or rollback). The lock is held through the commit, so that
 # commit does not wait for its WAL to reach the disk (synchronous_commit off, this transaction only): else every
@@ -97,8 +105,9 @@ class GuessingGuard:
         self._session = session
         self._s = settings
 
-    def refusal(self, manager_id: str, payer_code: str, client_ip: str | None,
-                now: datetime | None = None) -> Refusal | None:
+    def refusal(
+        self, manager_id: str, payer_code: str, client_ip: str | None, now: datetime | None = None
+    ) -> Refusal | None:
         """Why this check must not be evaluated now, or None when it may. Call it in the transaction that records
         the attempt: it holds this payer code's checks back until that transaction ends."""
         now = now or utcnow()
@@ -107,15 +116,20 @@ class GuessingGuard:
         _serialize(connection, f"{manager_id}:{payer_code}")
         network = network_key(client_ip)
         if network is not None:
-            budget = (self._s.ip_max_failures_per_hour_under_attack if under_attack
-                      else self._s.ip_max_failures_per_hour)
+            budget = self._s.ip_max_failures_per_hour_under_attack if under_attack else self._s.ip_max_failures_per_hour
             from_network = connection.execute(
-                _NETWORK_FAILURES, {"network": network, "since": now - timedelta(hours=1)}).scalar_one()
+                _NETWORK_FAILURES, {"network": network, "since": now - timedelta(hours=1)}
+            ).scalar_one()
             if from_network >= budget:
                 return Refusal.IP_THROTTLED
-        failures, last = connection.execute(_PAYER_FAILURES, {
-            "manager_id": manager_id, "payer_code": payer_code,
-            "since": now - timedelta(hours=self._s.payer_failure_window_hours)}).one()
+        failures, last = connection.execute(
+            _PAYER_FAILURES,
+            {
+                "manager_id": manager_id,
+                "payer_code": payer_code,
+                "since": now - timedelta(hours=self._s.payer_failure_window_hours),
+            },
+        ).one()
         if failures >= self._s.payer_max_failures:
             return Refusal.PAYER_LOCKED
         if failures >= self._s.payer_delay_after_failures and now < _aware(last) + self.delay_after(failures):
@@ -131,8 +145,9 @@ class GuessingGuard:
         if failures < self._s.payer_delay_after_failures:
             return timedelta(0)
         steps = failures - self._s.payer_delay_after_failures
-        return timedelta(seconds=min(self._s.payer_delay_base_seconds * 2 ** min(steps, 30),
-                                     self._s.payer_delay_max_seconds))
+        return timedelta(
+            seconds=min(self._s.payer_delay_base_seconds * 2 ** min(steps, 30), self._s.payer_delay_max_seconds)
+        )
 
     def unlock(self, manager_id: str, payer_code: str, unlocked_by: str) -> None:
         self._session.add(PayerUnlock(manager_id=manager_id, payer_code=payer_code, unlocked_by=unlocked_by))
@@ -148,7 +163,8 @@ def _serialize(connection: Connection, key: str) -> None:
     # SQLite has one writer at a time: take the write lock now, before counting (not at the attempt's insert).
     # A transaction that has written already holds it (pysqlite begins one only before a write, e.g. the replay
     # cache's insert of a callback).
-    if not connection.connection.dbapi_connection.in_transaction:
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -169,15 +185,22 @@ class _AttackWatch:
             now = time.monotonic()
             if now - self._looked_at < s.attack_check_seconds:
                 return self._under_attack
-            failures = session.connection().execute(_OVERALL_FAILURES, {
-                "since": utcnow() - timedelta(hours=1), "limit": s.max_failures_per_hour}).scalar_one()
+            failures = (
+                session.connection()
+                .execute(_OVERALL_FAILURES, {"since": utcnow() - timedelta(hours=1), "limit": s.max_failures_per_hour})
+                .scalar_one()
+            )
             under_attack = failures >= s.max_failures_per_hour
             if under_attack and now - self._warned_at >= ATTACK_WARNING_EVERY_SECONDS:
                 self._warned_at = now
-                log.warning("guessing: under attack, at least %d failed payer checks in the last hour; correct bill "
-                            "passwords still pass, failing networks get %d failures an hour, the form is asked for "
-                            "a captcha", failures, s.ip_max_failures_per_hour_under_attack,
-                            extra={"event": "guessing_under_attack", "failures_last_hour": failures})
+                log.warning(
+                    "guessing: under attack, at least %d failed payer checks in the last hour; correct bill "
+                    "passwords still pass, failing networks get %d failures an hour, the form is asked for "
+                    "a captcha",
+                    failures,
+                    s.ip_max_failures_per_hour_under_attack,
+                    extra={"event": "guessing_under_attack", "failures_last_hour": failures},
+                )
             elif not under_attack and self._under_attack:
                 self._warned_at = float("-inf")
                 log.info("guessing: no longer under attack", extra={"event": "guessing_attack_over"})
@@ -187,7 +210,7 @@ class _AttackWatch:
             return under_attack
 
 
-_WATCHES: "weakref.WeakKeyDictionary[object, _AttackWatch]" = weakref.WeakKeyDictionary()
+_WATCHES: weakref.WeakKeyDictionary[object, _AttackWatch] = weakref.WeakKeyDictionary()
 _WATCHES_LOCK = threading.Lock()
 
 
@@ -200,4 +223,4 @@ def _watch_of(engine) -> _AttackWatch:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,4 +1,5 @@
 """Inquiries ("Povpraševanje") from people without an account: rate-limited, e-mailed to the chosen manager."""
+
 from __future__ import annotations
 
 import email.policy
@@ -29,8 +30,10 @@ class Inquiry:
 
 
 # An address a reply can go to: ASCII (no SMTPUTF8 needed), nothing that could split a header (<>,"; space).
-EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                           r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 MAX_NAME = 200
@@ -74,12 +77,18 @@ class InquiryDesk:
 
     def within_limits(self, client_ip: str | None) -> bool:
         since = utcnow() - timedelta(hours=1)
-        total = self._session.scalar(select(func.count()).select_from(InquiryLog).where(InquiryLog.at >= since))
+        total = self._session.scalar(select(func.count()).select_from(InquiryLog).where(InquiryLog.at >= since)) or 0
         if total >= self._settings.inquiries_per_hour:
             return False
         if client_ip:
-            from_ip = self._session.scalar(select(func.count()).select_from(InquiryLog)
-                                           .where(InquiryLog.at >= since, InquiryLog.client_ip == client_ip))
+            from_ip = (
+                self._session.scalar(
+                    select(func.count())
+                    .select_from(InquiryLog)
+                    .where(InquiryLog.at >= since, InquiryLog.client_ip == client_ip)
+                )
+                or 0
+            )
             if from_ip >= self._settings.inquiries_per_ip_per_hour:
                 return False
         return True
@@ -115,7 +124,8 @@ class InquiryDesk:
             message["Subject"] = f"Povpraševanje z eSoseske: {inquiry.name}"
             message.set_content(
                 f"{inquiry.name} <{inquiry.email}> sprašuje prek portala eSoseska:\n\n{inquiry.message}\n\n"
-                f"Odgovorite na to sporočilo; odgovor prejme pošiljatelj.\n")
+                f"Odgovorite na to sporočilo; odgovor prejme pošiljatelj.\n"
+            )
             raw = message.as_bytes()
         except (ValueError, TypeError, IndexError) as exc:  # a misconfigured From or a manager's odd address
             raise MailFailed(f"the mail could not be built: {exc}") from exc

@@ -9,6 +9,7 @@ service-account token at its first call and again only when 90 % of its lifetime
 orphan checks of a process share one token. Its timeout is short and nothing is retried: the check runs inside a
 callback that Keycloak gives up on after BRIDGE_TIMEOUT_MS.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,23 +39,36 @@ class KeycloakGateway:
         self._admin = admin
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "KeycloakGateway":
+    def from_settings(cls, settings: Settings) -> KeycloakGateway:
         """The running bridge's gateway: reads one user at a time, nothing else."""
-        return cls._connect(settings, settings.keycloak_client_id, settings.keycloak_client_secret,
-                            timeout=settings.keycloak_timeout_seconds, retries=0)
+        return cls._connect(
+            settings,
+            settings.keycloak_client_id,
+            settings.keycloak_client_secret,
+            timeout=settings.keycloak_timeout_seconds,
+            retries=0,
+        )
 
     @classmethod
-    def for_operations(cls, settings: Settings) -> "KeycloakGateway":
+    def for_operations(cls, settings: Settings) -> KeycloakGateway:
         """The command line's gateway (reconcile, repair, users), with its own client."""
         if not settings.ops_client_secret:
-            raise SettingsError("BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
-                                f"client {settings.keycloak_ops_client_id} (README: Operations)")
-        return cls._connect(settings, settings.keycloak_ops_client_id, settings.ops_client_secret,
-                            timeout=OPERATIONS_TIMEOUT_SECONDS, retries=1)
+            raise SettingsError(
+                "BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
+                f"client {settings.keycloak_ops_client_id} (README: Operations)"
+            )
+        return cls._connect(
+            settings,
+            settings.keycloak_ops_client_id,
+            settings.ops_client_secret,
+            timeout=OPERATIONS_TIMEOUT_SECONDS,
+            retries=1,
+        )
 
     @classmethod
-    def _connect(cls, settings: Settings, client_id: str, client_secret: str, *, timeout: float,
-                 retries: int) -> "KeycloakGateway":
+    def _connect(
+        cls, settings: Settings, client_id: str, client_secret: str, *, timeout: float, retries: int
+    ) -> KeycloakGateway:
         connection = _Connection(
             server_url=settings.keycloak_url,
             realm_name=settings.keycloak_realm,
@@ -97,15 +111,26 @@ class _Connection(KeycloakOpenIDConnection):
     @property
     def keycloak_openid(self) -> KeycloakOpenID:
         if self._keycloak_openid is None:
+            assert self.server_url and self.client_id and self.realm_name, "set by KeycloakGateway"
             self._keycloak_openid = KeycloakOpenID(
-                server_url=self.server_url, client_id=self.client_id, realm_name=self.realm_name,
-                verify=self.verify, client_secret_key=self.client_secret_key, timeout=self.timeout,
-                max_retries=self.max_retries)
+                server_url=self.server_url,
+                client_id=self.client_id,
+                realm_name=self.realm_name,
+                verify=self.verify,
+                client_secret_key=self.client_secret_key,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
         return self._keycloak_openid
 
 
 def _linked_user(rep: dict) -> LinkedUser:
     attributes = rep.get("attributes") or {}
     name = " ".join(part for part in (rep.get("firstName"), rep.get("lastName")) if part)
-    return LinkedUser(rep["id"], rep.get("email"), name, list(attributes.get(PAYER_ACCOUNTS) or []),
-                      list(attributes.get(MANAGERS) or []))
+    return LinkedUser(
+        rep["id"],
+        rep.get("email"),
+        name,
+        list(attributes.get(PAYER_ACCOUNTS) or []),
+        list(attributes.get(MANAGERS) or []),
+    )

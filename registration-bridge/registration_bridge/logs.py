@@ -4,13 +4,14 @@ Keycloak sends `X-Correlation-Id` with every callback of one registration (the v
 logs the same id, so one registration can be followed across both services. A call without one gets a fresh id.
 The id is echoed in the answer's header.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 
@@ -26,8 +27,12 @@ def correlation_id() -> str | None:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         cid = correlation_id()
         if cid:
             entry["correlation_id"] = cid

@@ -5,26 +5,41 @@ Under gunicorn every worker counts for itself; with PROMETHEUS_MULTIPROC_DIR set
 gunicorn master serves the scrapes (serve()) and adds up the counts of all workers, as Prometheus expects of one
 service.
 """
+
 from __future__ import annotations
 
 import os
 import time
 
 from flask import Flask, g, request
-from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
-                               start_http_server)
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 
-PAYER_CHECKS = Counter("bridge_payer_checks_total", "Payer checks (registration and Dodaj upravnika) by outcome",
-                       ["outcome"])
+PAYER_CHECKS = Counter(
+    "bridge_payer_checks_total", "Payer checks (registration and Dodaj upravnika) by outcome", ["outcome"]
+)
 PAYER_CLAIMS = Counter("bridge_payer_claims_total", "Claims of a payer for a Keycloak user by outcome", ["outcome"])
 PAYER_IMPORTS = Counter("bridge_payer_imports_total", "Payer list imports by result (ok or refused)", ["result"])
 PAYER_ROWS_IMPORTED = Counter("bridge_payer_rows_imported_total", "Payer rows applied by imports", ["change"])
 # 1 while the failed payer checks of the last hour exceed BRIDGE_MAX_FAILURES_PER_HOUR (guessing.py): alert on it
-GUESSING_UNDER_ATTACK = Gauge("bridge_guessing_under_attack", "1 while the bridge sees a flood of failed payer checks",
-                              multiprocess_mode="livemax")
-REQUEST_SECONDS = Histogram("bridge_request_duration_seconds", "Time to answer an HTTP request",
-                            ["endpoint", "status"],
-                            buckets=(.002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5))
+GUESSING_UNDER_ATTACK = Gauge(
+    "bridge_guessing_under_attack",
+    "1 while the bridge sees a flood of failed payer checks",
+    multiprocess_mode="livemax",
+)
+REQUEST_SECONDS = Histogram(
+    "bridge_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["endpoint", "status"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
+)
 
 # decided when prometheus_client is first imported (it picks its value store then), so decided here alike
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -37,6 +52,7 @@ def registry() -> CollectorRegistry:
         multiprocess.MultiProcessCollector(combined)
         return combined
     from prometheus_client import REGISTRY
+
     return REGISTRY
 
 

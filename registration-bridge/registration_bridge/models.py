@@ -1,7 +1,8 @@
 """The payer registry's tables."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -10,7 +11,7 @@ from .payer_accounts import format_account
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -44,7 +45,7 @@ class Payer(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    claim: Mapped["Claim | None"] = relationship(back_populates="payer", uselist=False)
+    claim: Mapped[Claim | None] = relationship(back_populates="payer", uselist=False)
 
     @property
     def account(self) -> str:
@@ -79,13 +80,22 @@ class VerificationAttempt(Base):
     # The guessing limits count recent failures, overall and of one payer code. These partial indexes hold the
     # failures only, so counting them never walks past the (many) other checks, however often a code was tried.
     __table_args__ = (
-        Index("ix_verification_attempts_failures_at", "at",
-              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
-        Index("ix_verification_attempts_failures_payer_at", "payer_code", "at",
-              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+        Index("ix_verification_attempts_failures_at", "at", postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+        Index(
+            "ix_verification_attempts_failures_payer_at",
+            "payer_code",
+            "at",
+            postgresql_where=text(_FAILED),
+            sqlite_where=text(_FAILED),
+        ),
         # the failures of one client network (guessing.network_key) in the last hour
-        Index("ix_verification_attempts_failures_network_at", "client_network", "at",
-              postgresql_where=text(_FAILED), sqlite_where=text(_FAILED)),
+        Index(
+            "ix_verification_attempts_failures_network_at",
+            "client_network",
+            "at",
+            postgresql_where=text(_FAILED),
+            sqlite_where=text(_FAILED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

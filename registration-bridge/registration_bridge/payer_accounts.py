@@ -2,14 +2,17 @@
 
 Both are held together by tests/fixtures/payer-codes.json, read by the tests of both languages.
 """
+
 from __future__ import annotations
 
 # Removed from payer codes wherever they stand: the code points Python's str.isspace() accepts (Unicode
 # White_Space plus the separators U+001C..U+001F) and three invisible ones that arrive with pasted or exported
 # codes: zero-width space U+200B, word joiner U+2060, byte order mark U+FEFF. An explicit list, so the rule does
 # not follow the Unicode tables of either runtime; PayerAccounts.REMOVED in Java is the same list.
-REMOVED = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-           "\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u2060\u3000\ufeff")
+REMOVED = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+)
 _REMOVE = dict.fromkeys(map(ord, REMOVED))
 
 

@@ -1,11 +1,12 @@
 """The payer registry: checks a payer against its bill, records claims, and answers who claimed what."""
+
 from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
@@ -13,8 +14,8 @@ from sqlalchemy.orm import Session
 from .bill_passwords import BillPasswordHasher
 from .db import InsertIfAbsent
 from .guessing import GuessingGuard, network_key
-from .payer_accounts import format_account, normalize_payer_code
 from .models import Claim, Manager, Payer, VerificationAttempt, utcnow
+from .payer_accounts import format_account, normalize_payer_code
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +23,37 @@ log = logging.getLogger(__name__)
 # not ORM objects, and run on the session's connection: the check runs on every registration, and the ORM's
 # execution and loading layers cost more than the statements (this and the statements below)
 _MANAGER_PAYER_CLAIM = (
-    select(Manager.id, Payer.bill_password_hash, Claim.id.label("claim_id"), Claim.keycloak_user_id,
-           Claim.claimed_at)
+    select(Manager.id, Payer.bill_password_hash, Claim.id.label("claim_id"), Claim.keycloak_user_id, Claim.claimed_at)
     .outerjoin(Payer, and_(Payer.manager_id == Manager.id, Payer.payer_code == bindparam("payer_code")))
     .outerjoin(Claim, Claim.payer_id == Payer.id)
-    .where(Manager.id == bindparam("manager_id")))
+    .where(Manager.id == bindparam("manager_id"))
+)
 
 # A payer and who claimed it (None: nobody), for the claim
 _PAYER_AND_CLAIMANT = (
     select(Payer.id, Claim.keycloak_user_id)
     .outerjoin(Claim, Claim.payer_id == Payer.id)
-    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code == bindparam("payer_code")))
+    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code == bindparam("payer_code"))
+)
 _CLAIMANT = select(Claim.keycloak_user_id).where(Claim.payer_id == bindparam("payer_id"))
 
 # Built once, as plain inserts (the ORM's unit of work cost more than the statements): the attempt log's row, and a
 # claim that a racing claim of the same payer, committed first, leaves uninserted instead of failing
 _RECORD_ATTEMPT = insert(VerificationAttempt).values(
-    manager_id=bindparam("manager_id"), payer_code=bindparam("payer_code"), outcome=bindparam("outcome"),
-    client_ip=bindparam("client_ip"), client_network=bindparam("client_network"), at=bindparam("at"))
-_RECORD_CLAIM = InsertIfAbsent(Claim, [Claim.payer_id], payer_id=bindparam("payer_id"),
-                               keycloak_user_id=bindparam("user_id"), claimed_at=bindparam("at"))
+    manager_id=bindparam("manager_id"),
+    payer_code=bindparam("payer_code"),
+    outcome=bindparam("outcome"),
+    client_ip=bindparam("client_ip"),
+    client_network=bindparam("client_network"),
+    at=bindparam("at"),
+)
+_RECORD_CLAIM = InsertIfAbsent(
+    Claim,
+    [Claim.payer_id],
+    payer_id=bindparam("payer_id"),
+    keycloak_user_id=bindparam("user_id"),
+    claimed_at=bindparam("at"),
+)
 
 # Hash compared when the payer does not exist, so an unknown code costs as much as a wrong password.
 _ABSENT_DIGEST = "0" * 64
@@ -93,9 +105,14 @@ class ClaimRow:
 
 
 class PayerRegistry:
-    def __init__(self, session: Session, hasher: BillPasswordHasher, guard: GuessingGuard | None = None,
-                 user_exists: Callable[[str], bool] | None = None,
-                 orphan_claim_age: timedelta = timedelta(seconds=60)) -> None:
+    def __init__(
+        self,
+        session: Session,
+        hasher: BillPasswordHasher,
+        guard: GuessingGuard | None = None,
+        user_exists: Callable[[str], bool] | None = None,
+        orphan_claim_age: timedelta = timedelta(seconds=60),
+    ) -> None:
         self._session = session
         self._hasher = hasher
         self._guard = guard
@@ -132,7 +149,7 @@ class PayerRegistry:
         found = connection.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
         payer_exists = found is not None and found.bill_password_hash is not None
         claimed = found is not None and found.claim_id is not None
-        stored = found.bill_password_hash if payer_exists else _ABSENT_DIGEST
+        stored = found.bill_password_hash if found is not None and payer_exists else _ABSENT_DIGEST
         password_ok = self._hasher.matches(stored, manager_id, code, bill_password)
         refusal = self._guard.refusal(manager_id, code, client_ip) if self._guard is not None else None
         if found is None:
@@ -147,9 +164,17 @@ class PayerRegistry:
             outcome = Outcome.ALREADY_CLAIMED
         else:
             outcome = Outcome.VERIFIED
-        connection.execute(_RECORD_ATTEMPT, {"manager_id": manager_id[:64], "payer_code": code[:64],
-                                             "outcome": outcome.value, "client_ip": client_ip,
-                                             "client_network": network_key(client_ip), "at": utcnow()})
+        connection.execute(
+            _RECORD_ATTEMPT,
+            {
+                "manager_id": manager_id[:64],
+                "payer_code": code[:64],
+                "outcome": outcome.value,
+                "client_ip": client_ip,
+                "client_network": network_key(client_ip),
+                "at": utcnow(),
+            },
+        )
         self._session.commit()
         captcha_required = self._guard is not None and self._guard.under_attack()
         return CheckResult(outcome, manager_id, code, captcha_required)
@@ -159,7 +184,7 @@ class PayerRegistry:
         once it is older than any registration in flight and its user does not exist, it is released here."""
         if self._user_exists is None:
             return False
-        claimed_at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=timezone.utc)
+        claimed_at = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=UTC)
         if utcnow() - claimed_at < self._orphan_claim_age:
             return False
         try:
@@ -176,8 +201,9 @@ class PayerRegistry:
     def claim(self, manager_id: str, payer_code: str, keycloak_user_id: str) -> ClaimOutcome:
         """Record payer → user. Idempotent for the same user; the unique constraint settles races."""
         connection = self._session.connection()
-        found = connection.execute(_PAYER_AND_CLAIMANT,
-                                   {"manager_id": manager_id, "payer_code": payer_code}).one_or_none()
+        found = connection.execute(
+            _PAYER_AND_CLAIMANT, {"manager_id": manager_id, "payer_code": payer_code}
+        ).one_or_none()
         if found is None:
             return ClaimOutcome.UNKNOWN_PAYER
         if found.keycloak_user_id is not None:
@@ -198,31 +224,53 @@ class PayerRegistry:
         return ClaimOutcome.CLAIMED_BY_OTHER
 
     def claims(self, manager_id: str | None = None) -> list[ClaimRow]:
-        query = (select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
-                 .order_by(Payer.manager_id, Payer.payer_code))
+        query = (
+            select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id).order_by(Payer.manager_id, Payer.payer_code)
+        )
         if manager_id is not None:
             query = query.where(Payer.manager_id == manager_id)
-        return [ClaimRow(payer.manager_id, payer.payer_code, claim.keycloak_user_id,
-                         claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
-                for claim, payer in self._session.execute(query)]
+        return [
+            ClaimRow(
+                payer.manager_id,
+                payer.payer_code,
+                claim.keycloak_user_id,
+                claim.claimed_at.isoformat(timespec="seconds"),
+                payer.holder_name,
+            )
+            for claim, payer in self._session.execute(query)
+        ]
 
     def claims_page(self, manager_id: str, after: str | None, limit: int) -> list[ClaimRow]:
         """Up to `limit` claims of one manager by payer code, those after the payer code `after` (keyset paging)."""
-        query = (select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
-                 .where(Payer.manager_id == manager_id).order_by(Payer.payer_code).limit(limit))
+        query = (
+            select(Claim, Payer)
+            .join(Payer, Claim.payer_id == Payer.id)
+            .where(Payer.manager_id == manager_id)
+            .order_by(Payer.payer_code)
+            .limit(limit)
+        )
         if after is not None:
             query = query.where(Payer.payer_code > after)
-        return [ClaimRow(payer.manager_id, payer.payer_code, claim.keycloak_user_id,
-                         claim.claimed_at.isoformat(timespec="seconds"), payer.holder_name)
-                for claim, payer in self._session.execute(query)]
+        return [
+            ClaimRow(
+                payer.manager_id,
+                payer.payer_code,
+                claim.keycloak_user_id,
+                claim.claimed_at.isoformat(timespec="seconds"),
+                payer.holder_name,
+            )
+            for claim, payer in self._session.execute(query)
+        ]
 
     def sync_user_claims(self, keycloak_user_id: str, payer_accounts: list[str]) -> list[str]:
         """Release the user's claims on payer accounts they no longer have; returns the released accounts."""
         keep = set(payer_accounts)
         released = []
         for claim, payer in self._session.execute(
-                select(Claim, Payer).join(Payer, Claim.payer_id == Payer.id)
-                .where(Claim.keycloak_user_id == keycloak_user_id)):
+            select(Claim, Payer)
+            .join(Payer, Claim.payer_id == Payer.id)
+            .where(Claim.keycloak_user_id == keycloak_user_id)
+        ):
             if payer.account not in keep:
                 self._session.delete(claim)
                 released.append(payer.account)
@@ -241,5 +289,4 @@ class PayerRegistry:
         return self._find_payer(manager_id, payer_code) is not None
 
     def _find_payer(self, manager_id: str, payer_code: str) -> Payer | None:
-        return self._session.scalar(
-            select(Payer).where(Payer.manager_id == manager_id, Payer.payer_code == payer_code))
+        return self._session.scalar(select(Payer).where(Payer.manager_id == manager_id, Payer.payer_code == payer_code))

@@ -5,12 +5,13 @@ not know (Keycloak rotated its keys), but then at most every `min_refetch` secon
 ids can not make the bridge hammer Keycloak. When the keys can not be fetched, KeysUnavailable: the caller
 fails closed (503), it never lets a token through unchecked.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from joserfc.errors import JoseError
@@ -35,8 +36,13 @@ def fetch_jwks(url: str, timeout: float) -> KeySet:
 
 
 class RealmKeys:
-    def __init__(self, fetch: Callable[[], KeySet], max_age: float, min_refetch: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[], KeySet],
+        max_age: float,
+        min_refetch: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fetch = fetch
         self._max_age = max_age
         self._min_refetch = min_refetch
@@ -46,7 +52,7 @@ class RealmKeys:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, timeout: float, max_age: float, min_refetch: float) -> "RealmKeys":
+    def from_url(cls, url: str, timeout: float, max_age: float, min_refetch: float) -> RealmKeys:
         return cls(lambda: fetch_jwks(url, timeout), max_age, min_refetch)
 
     def key_for(self, kid: str) -> Key | None:

@@ -6,12 +6,13 @@ Keycloak's `payer_accounts` attributes are the truth for who is linked to what (
 - `managers` is made to list exactly the managers of the user's payer accounts.
 Claims younger than the grace period are left alone: their registration may not have committed yet.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Callable
-from datetime import datetime, timedelta, timezone
 
 from .keycloak_gateway import KeycloakGateway
 from .payer_accounts import format_account, parse_account
@@ -20,7 +21,7 @@ from .payer_registry import PayerRegistry
 
 @dataclass(frozen=True)
 class Finding:
-    action: str        # released | claimed | aligned | conflict | unknown
+    action: str  # released | claimed | aligned | conflict | unknown
     user_id: str
     detail: str
 
@@ -29,8 +30,15 @@ class Finding:
 
 
 class Reconciler:
-    def __init__(self, registry: PayerRegistry, gateway: KeycloakGateway, *, dry_run: bool = False,
-                 grace: timedelta = timedelta(minutes=10), only_missing_users: bool = False) -> None:
+    def __init__(
+        self,
+        registry: PayerRegistry,
+        gateway: KeycloakGateway,
+        *,
+        dry_run: bool = False,
+        grace: timedelta = timedelta(minutes=10),
+        only_missing_users: bool = False,
+    ) -> None:
         self._registry = registry
         self._gateway = gateway
         self._dry_run = dry_run
@@ -48,7 +56,7 @@ class Reconciler:
 
     def _plan(self) -> list[tuple[Finding, Callable[[], object] | None]]:
         plan: list[tuple[Finding, Callable[[], object] | None]] = []
-        cutoff = datetime.now(timezone.utc) - self._grace
+        cutoff = datetime.now(UTC) - self._grace
         all_claims = self._registry.claims()
         users = None if self._only_missing_users else self._gateway.linked_users()
 
@@ -63,8 +71,12 @@ class Reconciler:
                 reason = "no longer on the user in Keycloak"
             else:
                 continue
-            plan.append((Finding("released", claim.keycloak_user_id, f"{account} ({reason})"),
-                         partial(self._registry.release_claim, claim.manager_id, claim.payer_code)))
+            plan.append(
+                (
+                    Finding("released", claim.keycloak_user_id, f"{account} ({reason})"),
+                    partial(self._registry.release_claim, claim.manager_id, claim.payer_code),
+                )
+            )
         if users is None:
             return plan
 
@@ -76,19 +88,36 @@ class Reconciler:
                 if holder == user.id:
                     continue
                 if holder is not None:
-                    plan.append((Finding("conflict", user.id, f"{account} is claimed by user {holder}; decide in "
-                                                              "the admin console which account keeps it"), None))
+                    plan.append(
+                        (
+                            Finding(
+                                "conflict",
+                                user.id,
+                                f"{account} is claimed by user {holder}; decide in "
+                                "the admin console which account keeps it",
+                            ),
+                            None,
+                        )
+                    )
                 elif not self._registry.payer_exists(manager_id, payer_code):
                     plan.append((Finding("unknown", user.id, f"{account} is not in the payer registry"), None))
                 else:
-                    plan.append((Finding("claimed", user.id, f"{account} (linked in Keycloak, now claimed)"),
-                                 partial(self._registry.claim, manager_id, payer_code, user.id)))
+                    plan.append(
+                        (
+                            Finding("claimed", user.id, f"{account} (linked in Keycloak, now claimed)"),
+                            partial(self._registry.claim, manager_id, payer_code, user.id),
+                        )
+                    )
             expected = sorted({parsed[0] for parsed in map(parse_account, user.payer_accounts) if parsed})
             if sorted(user.managers) != expected:
-                plan.append((Finding("aligned", user.id, f"managers {sorted(user.managers)} → {expected}"),
-                             partial(self._gateway.set_managers, user.id, expected)))
+                plan.append(
+                    (
+                        Finding("aligned", user.id, f"managers {sorted(user.managers)} → {expected}"),
+                        partial(self._gateway.set_managers, user.id, expected),
+                    )
+                )
         return plan
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

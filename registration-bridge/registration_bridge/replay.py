@@ -5,6 +5,7 @@ commit per call): a call that fails before its commit leaves no trace, neither i
 sending it again is not a replay. While a call is in flight, the same signature sent again waits for it (PostgreSQL
 holds the key's row lock, SQLite its write lock) and is refused once it commits.
 """
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ Each worker runs a pass at most every retention_pass_seconds, in a thread of its
 request's path: the request does not wait for it), with short transactions of at most BATCH rows. Passes of
 several workers at once are harmless: each statement is idempotent.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -19,6 +20,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,16 +52,21 @@ class PassReport:
     truncated: dict[str, int] = field(default_factory=dict)
 
 
-def run_pass(session: Session, s: Settings, now: datetime | None = None,
-             truncate_since: datetime | None = None) -> PassReport:
+def run_pass(
+    session: Session, s: Settings, now: datetime | None = None, truncate_since: datetime | None = None
+) -> PassReport:
     """Delete what is past its retention and cut the IPs older than ip_truncate_hours (those from truncate_since on,
     when given: what an earlier pass of this process has not seen)."""
     now = now or utcnow()
     report = PassReport()
     # never what the guessing limits still count (a payer code's window), however short the retention is set
     expired = min(now - timedelta(days=s.retention_days), now - timedelta(hours=s.payer_failure_window_hours))
-    for model, before in ((VerificationAttempt, expired), (InquiryLog, expired), (PayerUnlock, expired),
-                          (AuditEntry, now - timedelta(days=s.audit_retention_days))):
+    for model, before in (
+        (VerificationAttempt, expired),
+        (InquiryLog, expired),
+        (PayerUnlock, expired),
+        (AuditEntry, now - timedelta(days=s.audit_retention_days)),
+    ):
         report.deleted[model.__tablename__] = _delete_before(session, model, before)
     cut_before = now - timedelta(hours=s.ip_truncate_hours)
     for model in (VerificationAttempt, InquiryLog):
@@ -80,12 +87,13 @@ def _delete_before(session: Session, model, before: datetime) -> int:
 
 def _truncate_ips(session: Session, model, before: datetime, since: datetime | None) -> int:
     has_network = hasattr(model, "client_network")
-    values = {"client_ip": bindparam("ip")}
+    values: dict[str, Any] = {"client_ip": bindparam("ip")}
     if has_network:
         values["client_network"] = bindparam("ip")  # a cut address is its own network key
     statement = update(model.__table__).where(model.__table__.c.id == bindparam("row_id")).values(**values)
-    query = select(model.id, model.client_ip).where(model.at < before, model.client_ip.is_not(None),
-                                                    model.client_ip.not_like("%/%"))
+    query = select(model.id, model.client_ip).where(
+        model.at < before, model.client_ip.is_not(None), model.client_ip.not_like("%/%")
+    )
     if since is not None:
         query = query.where(model.at >= since)
     truncated = 0
@@ -93,8 +101,7 @@ def _truncate_ips(session: Session, model, before: datetime, since: datetime | N
         rows = session.execute(query.limit(BATCH)).all()
         if not rows:
             return truncated
-        session.connection().execute(statement, [{"row_id": row.id, "ip": truncated_ip(row.client_ip)}
-                                                 for row in rows])
+        session.connection().execute(statement, [{"row_id": row.id, "ip": truncated_ip(row.client_ip)} for row in rows])
         session.commit()
         truncated += len(rows)
 
@@ -118,11 +125,15 @@ class _Runner:
             return
         self.truncated_up_to = now - timedelta(hours=s.ip_truncate_hours)
         if any(report.deleted.values()) or any(report.truncated.values()):
-            log.info("retention: deleted %s, client IPs cut %s", report.deleted, report.truncated,
-                     extra={"event": "retention_pass", "deleted": report.deleted, "truncated": report.truncated})
+            log.info(
+                "retention: deleted %s, client IPs cut %s",
+                report.deleted,
+                report.truncated,
+                extra={"event": "retention_pass", "deleted": report.deleted, "truncated": report.truncated},
+            )
 
 
-_RUNNERS: "weakref.WeakKeyDictionary[Engine, _Runner]" = weakref.WeakKeyDictionary()
+_RUNNERS: weakref.WeakKeyDictionary[Engine, _Runner] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -134,7 +145,8 @@ def maybe_start(engine: Engine, sessions: sessionmaker, s: Settings) -> threadin
     with _LOCK:
         runner = _RUNNERS.setdefault(engine, _Runner())
         if time.monotonic() - runner.last_started < s.retention_pass_seconds or (
-                runner.thread is not None and runner.thread.is_alive()):
+            runner.thread is not None and runner.thread.is_alive()
+        ):
             return None
         runner.last_started = time.monotonic()
         runner.thread = threading.Thread(target=runner.run, args=(sessions, s), name="bridge-retention", daemon=True)

@@ -1,11 +1,12 @@
 """The bridge's database schema, built and changed only by the Alembic migrations in registration_bridge/migrations/
 (the same ones for SQLite and PostgreSQL). Alembic is configured here in code: no alembic.ini, no current directory."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -18,8 +19,9 @@ log = logging.getLogger("registration_bridge")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision whose schema Base.metadata.create_all built before there were migrations, and its tables.
 BASELINE = "0001"
-BASELINE_TABLES = frozenset({"managers", "payers", "claims", "verification_attempts", "payer_unlocks", "inquiry_log",
-                             "seen_signatures"})
+BASELINE_TABLES = frozenset(
+    {"managers", "payers", "claims", "verification_attempts", "payer_unlocks", "inquiry_log", "seen_signatures"}
+)
 # any constant: the PostgreSQL advisory lock that lets one process at a time migrate (gunicorn workers start together)
 _PG_MIGRATION_LOCK = 0x6272696467650001
 
@@ -32,7 +34,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migrations have no head revision"
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -54,10 +58,14 @@ def _stamp_if_built_before_migrations(connection: Connection) -> None:
         return
     missing = BASELINE_TABLES - tables
     if missing:
-        raise RuntimeError("the database has some of the bridge's tables but not " + ", ".join(sorted(missing))
-                           + " and no alembic_version: not a database this bridge made; refusing to migrate it")
-    log.warning("database built before migrations (no alembic_version): marking it as revision %s, the baseline",
-                BASELINE)
+        raise RuntimeError(
+            "the database has some of the bridge's tables but not "
+            + ", ".join(sorted(missing))
+            + " and no alembic_version: not a database this bridge made; refusing to migrate it"
+        )
+    log.warning(
+        "database built before migrations (no alembic_version): marking it as revision %s, the baseline", BASELINE
+    )
     command.stamp(alembic_config(connection), BASELINE)
 
 
@@ -78,8 +86,9 @@ def new_revision(engine: Engine, message: str) -> Path | None:
     None, and nothing written, when there is no difference."""
     upgrade(engine)
     with engine.connect() as connection:
-        written = command.revision(alembic_config(connection), message=message, autogenerate=True,
-                                   rev_id=_next_revision_id())
+        written = command.revision(
+            alembic_config(connection), message=message, autogenerate=True, rev_id=_next_revision_id()
+        )
     scripts = written if isinstance(written, list) else [written]
     return Path(scripts[0].path) if scripts and scripts[0] is not None else None
 

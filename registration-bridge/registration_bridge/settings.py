@@ -3,12 +3,13 @@
 Dev defaults let `make run` work out of the box. They are marked as such, and a bridge started
 with BRIDGE_ENV=production refuses to start while any secret is a published placeholder or short.
 """
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Mapping
 
 DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
@@ -152,7 +153,7 @@ class Settings:
     }
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
@@ -209,12 +210,13 @@ class Settings:
             raise SettingsError(f"BRIDGE_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if self.role not in ROLES:
             raise SettingsError(f"BRIDGE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}")
-        if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}",
-                                                  self.metrics_bind):
+        if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}", self.metrics_bind):
             raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
         if not 0 < self.keycloak_timeout_seconds <= 3:
-            raise SettingsError("BRIDGE_KEYCLOAK_TIMEOUT_SECONDS must be more than 0 and at most 3 (Keycloak waits "
-                                f"3 s for the whole callback), not {self.keycloak_timeout_seconds!r}")
+            raise SettingsError(
+                "BRIDGE_KEYCLOAK_TIMEOUT_SECONDS must be more than 0 and at most 3 (Keycloak waits "
+                f"3 s for the whole callback), not {self.keycloak_timeout_seconds!r}"
+            )
         if self.environment != "production":
             return
         secrets = {
@@ -224,8 +226,11 @@ class Settings:
             "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.keycloak_client_secret,
             "BRIDGE_OPS_CLIENT_SECRET": self.keycloak_ops_client_secret or None,
         }
-        unsafe = [f"{name} {reason}" for name, value in secrets.items()
-                  if value is not None and (reason := weak_secret_reason(value))]
+        unsafe = [
+            f"{name} {reason}"
+            for name, value in secrets.items()
+            if value is not None and (reason := weak_secret_reason(value))
+        ]
         if unsafe:
             raise SettingsError("production needs real secrets (e.g. `openssl rand -hex 32`): " + "; ".join(unsafe))
 

@@ -23,6 +23,7 @@ answers it must not be able to tell it apart from a wrong signature, nor fail on
 
 The same scheme is implemented in Java (CallbackSigner); both are tested against tests/fixtures/signature-vector.json.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,15 @@ def parse(header: str | None) -> tuple[str, str] | None:
     return (match[1], match[2]) if match else None
 
 
-def verify(header: str | None, method: str, path: str, body: bytes, secrets: tuple[str, ...],
-           tolerance_seconds: int, now: float | None = None) -> str | None:
+def verify(
+    header: str | None,
+    method: str,
+    path: str,
+    body: bytes,
+    secrets: tuple[str, ...],
+    tolerance_seconds: int,
+    now: float | None = None,
+) -> str | None:
     """The signature that verified (the replay cache's key) when the header carries a fresh signature of this call
     by one of the secrets; None for anything else. Never raises."""
     parsed = parse(header)

@@ -4,11 +4,12 @@ The script asks Keycloak for a device code, the staff member opens the verificat
 there (with OTP where the realm asks for it) and grants; the script polls the token endpoint meanwhile. The
 password is typed into Keycloak's page only, never into the script.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import requests
 
@@ -46,28 +47,45 @@ class StaffLogin:
 
     def start(self) -> DeviceAuthorization:
         try:
-            response = requests.post(f"{self.oidc}/auth/device", data={**self._client(), "scope": "openid"},
-                                     timeout=self.timeout)
+            response = requests.post(
+                f"{self.oidc}/auth/device", data={**self._client(), "scope": "openid"}, timeout=self.timeout
+            )
         except requests.RequestException as exc:
             raise DeviceLoginError(f"Keycloak at {self.keycloak_url} did not answer: {exc}") from exc
         if response.status_code != 200:
             raise DeviceLoginError(f"Keycloak refused the device login ({response.status_code}): {_error(response)}")
         body = response.json()
-        return DeviceAuthorization(body["device_code"], body["user_code"], body["verification_uri"],
-                                   body.get("verification_uri_complete", body["verification_uri"]),
-                                   int(body.get("expires_in", 600)), int(body.get("interval", 5)))
+        return DeviceAuthorization(
+            body["device_code"],
+            body["user_code"],
+            body["verification_uri"],
+            body.get("verification_uri_complete", body["verification_uri"]),
+            int(body.get("expires_in", 600)),
+            int(body.get("interval", 5)),
+        )
 
-    def wait_for_token(self, authorization: DeviceAuthorization, *, sleep: Callable[[float], None] = time.sleep,
-                       clock: Callable[[], float] = time.monotonic) -> dict:
+    def wait_for_token(
+        self,
+        authorization: DeviceAuthorization,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict:
         """Polls the token endpoint until the staff member has granted (the token response) or it ends."""
         interval = authorization.interval
         deadline = clock() + authorization.expires_in
         while clock() < deadline:
             sleep(interval)
             try:
-                response = requests.post(f"{self.oidc}/token", timeout=self.timeout, data={
-                    **self._client(), "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
-                    "device_code": authorization.device_code})
+                response = requests.post(
+                    f"{self.oidc}/token",
+                    timeout=self.timeout,
+                    data={
+                        **self._client(),
+                        "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                        "device_code": authorization.device_code,
+                    },
+                )
             except requests.RequestException as exc:
                 raise DeviceLoginError(f"Keycloak at {self.keycloak_url} did not answer: {exc}") from exc
             if response.status_code == 200:

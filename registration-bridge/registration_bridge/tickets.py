@@ -1,4 +1,5 @@
 """Short-lived signed tickets: proof that /verify accepted a payer, exchanged for a claim."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

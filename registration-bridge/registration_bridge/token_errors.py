@@ -1,4 +1,5 @@
 """Why an admin API token was not accepted; kept apart from the checking code so that importing them is cheap."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Playwright with Debian's Chromium: launch options, screenshots at two widths, and axe-core checks."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,14 @@ from playwright.sync_api import Page
 from devstack.layout import ROOT, VAR
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = VAR / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -46,5 +53,8 @@ def serious_accessibility_violations(page: Page) -> list[str]:
     """axe-core's serious and critical violations on the current page, as readable lines."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — " + ", ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + ", ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

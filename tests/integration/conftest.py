@@ -3,6 +3,7 @@
 Started once per test session on free loopback ports, with its own fresh data under var/test/, and stopped
 at the end. Tests never skip when Keycloak is missing: `make test` fetches it first.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="session")
 def stack():
     # orphan claims (a registration whose bridge died mid-way) are released after 2 s here instead of 60 s
-    stack = Stack(StackSettings(ports=Ports.free(), var_dir=VAR / "test", fresh=True,
-                                bridge_env={"BRIDGE_ORPHAN_CLAIM_AGE_SECONDS": "2"}))
+    stack = Stack(
+        StackSettings(
+            ports=Ports.free(), var_dir=VAR / "test", fresh=True, bridge_env={"BRIDGE_ORPHAN_CLAIM_AGE_SECONDS": "2"}
+        )
+    )
     try:
         stack.start()
         yield stack
@@ -37,8 +41,13 @@ def stack():
 
 @pytest.fixture(scope="session")
 def admin(stack) -> KeycloakAdmin:
-    return KeycloakAdmin(server_url=stack.settings.keycloak_url, username=ADMIN_USER, password=ADMIN_PASSWORD,
-                         realm_name=REALM, user_realm_name="master")
+    return KeycloakAdmin(
+        server_url=stack.settings.keycloak_url,
+        username=ADMIN_USER,
+        password=ADMIN_PASSWORD,
+        realm_name=REALM,
+        user_realm_name="master",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -52,34 +61,56 @@ def portal_client(stack, admin) -> dict:
     client_id = f"test-portal-{uuid.uuid4().hex[:8]}"
     secret = secrets.token_urlsafe(24)
     redirect_uri = "http://127.0.0.1:9/callback"
-    admin.create_client({"clientId": client_id, "enabled": True, "publicClient": False, "secret": secret,
-                         "standardFlowEnabled": True, "redirectUris": [redirect_uri], "protocol": "openid-connect"})
+    admin.create_client(
+        {
+            "clientId": client_id,
+            "enabled": True,
+            "publicClient": False,
+            "secret": secret,
+            "standardFlowEnabled": True,
+            "redirectUris": [redirect_uri],
+            "protocol": "openid-connect",
+        }
+    )
     return {"client_id": client_id, "secret": secret, "redirect_uri": redirect_uri}
 
 
 @pytest.fixture
 def browser(stack, portal_client) -> Browserless:
-    return Browserless(stack.settings.keycloak_url, REALM, portal_client["client_id"], portal_client["redirect_uri"],
-                       client_secret=portal_client["secret"])
+    return Browserless(
+        stack.settings.keycloak_url,
+        REALM,
+        portal_client["client_id"],
+        portal_client["redirect_uri"],
+        client_secret=portal_client["secret"],
+    )
 
 
 def run_bridge_cli(stack, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(VENV_BIN / "registration-bridge"), *args], capture_output=True, text=True,
-                          env={**os.environ, **stack.settings.bridge_environment()}, check=False)
+    return subprocess.run(
+        [str(VENV_BIN / "registration-bridge"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **stack.settings.bridge_environment()},
+        check=False,
+    )
 
 
 @pytest.fixture
 def make_payer(stack, tmp_path: Path):
     """Adds a new, unclaimed payer to a manager, with its own code and bill password."""
+
     def make(manager: str = "staninvest") -> dict:
         code = str(700000 + secrets.randbelow(299999))
         bill_password = "Bill-" + secrets.token_hex(3)
         csv_file = tmp_path / f"payer-{code}.csv"
-        csv_file.write_text(f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n",
-                            encoding="utf-8")
+        csv_file.write_text(
+            f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n", encoding="utf-8"
+        )
         result = run_bridge_cli(stack, "import-payers", "--manager", manager, str(csv_file))
         assert result.returncode == 0, result.stderr
         return {"manager": manager, "code": code, "bill_password": bill_password}
+
     return make
 
 
@@ -130,6 +161,7 @@ def new_page(chromium):
         context.set_default_timeout(15000)
         contexts.append(context)
         return context.new_page()
+
     yield open_page
     for context in contexts:
         context.close()

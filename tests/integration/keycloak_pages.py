@@ -1,4 +1,5 @@
 """Keycloak's pages driven over plain HTTP, as a browser submits them: open, fill by field name, post, read errors."""
+
 from __future__ import annotations
 
 import base64
@@ -69,8 +70,9 @@ class _LocalhostSession(requests.Session):
 class Browserless:
     """One resident's 'browser': a cookie jar and the OIDC client it came through."""
 
-    def __init__(self, keycloak_url: str, realm: str, client_id: str, redirect_uri: str,
-                 client_secret: str | None = None) -> None:
+    def __init__(
+        self, keycloak_url: str, realm: str, client_id: str, redirect_uri: str, client_secret: str | None = None
+    ) -> None:
         self.keycloak_url = keycloak_url
         self.realm = realm
         self.client_id = client_id
@@ -86,9 +88,16 @@ class Browserless:
 
     def _auth_params(self, **extra: str) -> dict[str, str]:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=").decode()
-        return {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "response_type": "code",
-                "scope": "openid", "state": self.state, "code_challenge": challenge,
-                "code_challenge_method": "S256", **extra}
+        return {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": "openid",
+            "state": self.state,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            **extra,
+        }
 
     def open_registration(self, **extra: str) -> Page:
         response = self.session.get(f"{self.oidc}/registrations", params=self._auth_params(**extra))
@@ -119,8 +128,9 @@ class Browserless:
 
     def code_from(self, page: Page) -> str:
         response = page.response
-        assert response.is_redirect, f"expected a redirect back to the app, got {response.status_code}: " \
-                                     f"{Page(response).text[:1500]}"
+        assert response.is_redirect, (
+            f"expected a redirect back to the app, got {response.status_code}: {Page(response).text[:1500]}"
+        )
         location = response.headers["Location"]
         assert location.startswith(self.redirect_uri), location
         query = parse_qs(urlparse(location).query)
@@ -128,8 +138,13 @@ class Browserless:
         return query["code"][0]
 
     def exchange(self, code: str) -> dict:
-        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-                "client_id": self.client_id, "code_verifier": self.verifier}
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "client_id": self.client_id,
+            "code_verifier": self.verifier,
+        }
         if self.client_secret:
             data["client_secret"] = self.client_secret
         response = requests.post(f"{self.oidc}/token", data=data, timeout=10)
@@ -137,8 +152,9 @@ class Browserless:
         return response.json()
 
     def userinfo(self, access_token: str) -> dict:
-        response = requests.get(f"{self.oidc}/userinfo", headers={"Authorization": f"Bearer {access_token}"},
-                                timeout=10)
+        response = requests.get(
+            f"{self.oidc}/userinfo", headers={"Authorization": f"Bearer {access_token}"}, timeout=10
+        )
         response.raise_for_status()
         return response.json()
 

@@ -1,4 +1,5 @@
 """The MailDev mail catcher's JSON API: what Keycloak sent, to whom."""
+
 from __future__ import annotations
 
 import email
@@ -26,8 +27,10 @@ class MailCatcher:
                 if subject_contains in message.get("subject", ""):
                     return message
             time.sleep(0.3)
-        raise AssertionError(f"no mail to {address} with subject containing {subject_contains!r} "
-                             f"within {timeout} s; mails to them: {[m.get('subject') for m in self.messages_to(address)]}")
+        raise AssertionError(
+            f"no mail to {address} with subject containing {subject_contains!r} "
+            f"within {timeout} s; mails to them: {[m.get('subject') for m in self.messages_to(address)]}"
+        )
 
     def source(self, message: dict) -> bytes:
         """The message as it arrived over SMTP (headers as the mail server got them)."""
@@ -38,8 +41,10 @@ class MailCatcher:
     def reply_to(self, message: dict) -> list[tuple[str, str]]:
         """Reply-To of the raw message, parsed as a mail program would (email.utils.getaddresses)."""
         parsed = email.message_from_bytes(self.source(message), policy=email.policy.compat32)
-        return [(str(email.header.make_header(email.header.decode_header(name))), address)
-                for name, address in email.utils.getaddresses(parsed.get_all("Reply-To", []))]
+        return [
+            (str(email.header.make_header(email.header.decode_header(name))), address)
+            for name, address in email.utils.getaddresses(parsed.get_all("Reply-To", []))
+        ]
 
     @staticmethod
     def links(message: dict) -> dict[str, str]:

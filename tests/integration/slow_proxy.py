@@ -1,4 +1,5 @@
 """A TCP proxy in front of the bridge that holds POSTs back for a while: a bridge that is slow to check."""
+
 from __future__ import annotations
 
 import socket

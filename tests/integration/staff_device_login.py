@@ -1,9 +1,9 @@
 """A staff member's device login (client payer-admin-cli), played end to end: the script's side is the bridge's
 `StaffLogin` (what `registration-bridge staff-login` runs), the person's side opens verification_uri_complete in a
 'browser' (plain HTTP, like keycloak_pages), logs in, configures or enters an OTP when asked, and grants."""
+
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import struct
@@ -24,17 +24,18 @@ def totp(secret: str, at: float | None = None, digits: int = 6, period: int = 30
     counter = int((time.time() if at is None else at) // period)
     digest = hmac.new(secret.encode(), struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10 ** digits
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
     return str(code).zfill(digits)
 
 
 @dataclass
 class Person:
     """The staff member at the browser, and what the pages asked of them."""
+
     username: str
     password: str
     otp_secret: str | None = None
-    seen: list[str] = field(default_factory=list)   # ids of the forms shown, in order
+    seen: list[str] = field(default_factory=list)  # ids of the forms shown, in order
 
     def approve(self, authorization: DeviceAuthorization) -> Page:
         session = _LocalhostSession()
@@ -42,15 +43,30 @@ class Person:
         for _ in range(10):
             forms = {form.get("id") or "": form for form in page.soup.find_all("form")}
             if "kc-user-verify-device-user-code-form" in forms:
-                page = self._post(session, page, forms["kc-user-verify-device-user-code-form"],
-                                  {"device_user_code": authorization.user_code}, "verify")
+                page = self._post(
+                    session,
+                    page,
+                    forms["kc-user-verify-device-user-code-form"],
+                    {"device_user_code": authorization.user_code},
+                    "verify",
+                )
             elif "kc-form-login" in forms:
-                page = self._post(session, page, forms["kc-form-login"],
-                                  {"username": self.username, "password": self.password}, "login")
+                page = self._post(
+                    session,
+                    page,
+                    forms["kc-form-login"],
+                    {"username": self.username, "password": self.password},
+                    "login",
+                )
             elif "kc-totp-settings-form" in forms:
                 self.otp_secret = page.soup.find("input", attrs={"name": "totpSecret"})["value"]
-                page = self._post(session, page, forms["kc-totp-settings-form"],
-                                  {"totp": totp(self.otp_secret), "userLabel": "staff phone"}, "configure-otp")
+                page = self._post(
+                    session,
+                    page,
+                    forms["kc-totp-settings-form"],
+                    {"totp": totp(self.otp_secret), "userLabel": "staff phone"},
+                    "configure-otp",
+                )
             elif "kc-otp-login-form" in forms:
                 assert self.otp_secret, "asked for an OTP that was never configured"
                 page = self._post(session, page, forms["kc-otp-login-form"], {"otp": totp(self.otp_secret)}, "otp")
@@ -91,6 +107,7 @@ def device_login(keycloak_url: str, realm: str, client_secret: str, person: Pers
             result["token"] = login.wait_for_token(authorization)  # at Keycloak's interval, else slow_down
         except Exception as exc:  # noqa: BLE001 - reported by the caller
             result["error"] = exc
+
     poller = threading.Thread(target=script)
     poller.start()
     last_page = person.approve(authorization)

@@ -1,4 +1,5 @@
 """Accounts with several managers, one session per account, the claim lifecycle, and a downstream app."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def new_browser(browser):
     def make() -> Browserless:
-        return Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                           browser.client_secret)
+        return Browserless(
+            browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret
+        )
+
     return make
 
 
@@ -47,41 +50,65 @@ def add_manager(browser: Browserless, email: str, password: str, values: dict):
     return form, browser.submit(form, "kc-link-manager-form", values)
 
 
-def test_a_second_manager_is_added_with_the_same_proof_and_lands_in_the_next_tokens(stack, new_browser, account,
-                                                                                     make_payer, admin):
+def test_a_second_manager_is_added_with_the_same_proof_and_lands_in_the_next_tokens(
+    stack, new_browser, account, make_payer, admin
+):
     second = make_payer("domovanje")
     browser = new_browser()
-    form, done = add_manager(browser, account["email"], account["password"],
-                             {"managerId": "domovanje", "payerCode": second["code"],
-                              "billPassword": second["bill_password"]})
+    form, done = add_manager(
+        browser,
+        account["email"],
+        account["password"],
+        {"managerId": "domovanje", "payerCode": second["code"], "billPassword": second["bill_password"]},
+    )
     assert "Dodaj upravnika" in form.text
     assert "kc_action_status=success" in done.response.headers["Location"]
     id_token = jwt_claims(browser.exchange(browser.code_from(done))["id_token"])
     assert sorted(id_token["managers"]) == ["domovanje", "staninvest"]
-    assert sorted(id_token["payer_accounts"]) == sorted([f"staninvest:{account['payer']['code']}",
-                                                         f"domovanje:{second['code']}"])
-    assert claims_of(stack, account["id"]) == sorted([f"staninvest:{account['payer']['code']}",
-                                                      f"domovanje:{second['code']}"])
+    assert sorted(id_token["payer_accounts"]) == sorted(
+        [f"staninvest:{account['payer']['code']}", f"domovanje:{second['code']}"]
+    )
+    assert claims_of(stack, account["id"]) == sorted(
+        [f"staninvest:{account['payer']['code']}", f"domovanje:{second['code']}"]
+    )
 
 
 def test_adding_a_payer_already_on_this_account_says_so_plainly(new_browser, account):
-    _form, page = add_manager(new_browser(), account["email"], account["password"],
-                              {"managerId": "staninvest", "payerCode": account["payer"]["code"],
-                               "billPassword": account["payer"]["bill_password"]})
+    _form, page = add_manager(
+        new_browser(),
+        account["email"],
+        account["password"],
+        {
+            "managerId": "staninvest",
+            "payerCode": account["payer"]["code"],
+            "billPassword": account["payer"]["bill_password"],
+        },
+    )
     assert "Ta plačnik je že povezan z vašim računom" in (page.field_error("payerCode") or "")
 
 
 def test_a_payer_of_another_account_can_not_be_added(stack, new_browser, account, admin, make_payer):
     other_payer = make_payer("staninvest")
-    other = dict(account, email=f"drugi.{uuid.uuid4().hex[:8]}@example.si", payerCode=other_payer["code"],
-                 billPassword=other_payer["bill_password"])
+    other = dict(
+        account,
+        email=f"drugi.{uuid.uuid4().hex[:8]}@example.si",
+        payerCode=other_payer["code"],
+        billPassword=other_payer["bill_password"],
+    )
     register(new_browser(), other)
     [other_user] = users_with_email(admin, other["email"])
     admin.update_user(other_user["id"], {**admin.get_user(other_user["id"]), "emailVerified": True})
 
-    _form, page = add_manager(new_browser(), other["email"], other["password"],
-                              {"managerId": "staninvest", "payerCode": account["payer"]["code"],
-                               "billPassword": account["payer"]["bill_password"]})
+    _form, page = add_manager(
+        new_browser(),
+        other["email"],
+        other["password"],
+        {
+            "managerId": "staninvest",
+            "payerCode": account["payer"]["code"],
+            "billPassword": account["payer"]["bill_password"],
+        },
+    )
     assert NOT_VERIFIED_SL in (page.field_error("billPassword") or "")
     assert claims_of(stack, other_user["id"]) == [f"staninvest:{other_payer['code']}"]
     assert admin.get_user(other_user["id"])["attributes"]["payer_accounts"] == [f"staninvest:{other_payer['code']}"]
@@ -101,9 +128,16 @@ def test_a_second_login_ends_the_first_session(stack, new_browser, account, admi
     second = new_browser()
     second.log_in(account["email"], account["password"])
 
-    refreshed = requests.post(f"{first.oidc}/token", timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": first_tokens["refresh_token"],
-        "client_id": first.client_id, "client_secret": first.client_secret})
+    refreshed = requests.post(
+        f"{first.oidc}/token",
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": first_tokens["refresh_token"],
+            "client_id": first.client_id,
+            "client_secret": first.client_secret,
+        },
+    )
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     assert len(admin.get_sessions(account["id"])) == 1
     # and the first browser is asked to log in again
@@ -138,10 +172,20 @@ def test_reconcile_repairs_drift_both_ways(stack, account, admin, make_payer):
     # drift 2: an admin links a payer account by hand, without a claim
     linked = make_payer("domovanje")
     email = f"rocno.{uuid.uuid4().hex[:8]}@example.si"
-    user_id = admin.create_user({"username": email, "email": email, "enabled": True,
-                                 "firstName": "Roč", "lastName": "No", "attributes": {
-                                     "phone_number": ["041 000 000"],
-                                     "payer_accounts": [f"domovanje:{linked['code']}"], "managers": []}})
+    user_id = admin.create_user(
+        {
+            "username": email,
+            "email": email,
+            "enabled": True,
+            "firstName": "Roč",
+            "lastName": "No",
+            "attributes": {
+                "phone_number": ["041 000 000"],
+                "payer_accounts": [f"domovanje:{linked['code']}"],
+                "managers": [],
+            },
+        }
+    )
     assert claims_of(stack, user_id) == []
 
     result = run_bridge_cli(stack, "reconcile", "--grace-minutes", "0")

@@ -1,6 +1,7 @@
 """The admin API for payer lists against the real Keycloak: staff get tokens by the device login of client
 payer-admin-cli (the script never sees the password; platform admins need an OTP), the bridge checks them against
 the realm's published keys."""
+
 from __future__ import annotations
 
 import json
@@ -36,14 +37,23 @@ def make_staff(admin):
 
     def make(group_path: str | None) -> str:
         email = f"staff.{uuid.uuid4().hex[:10]}@example.si"
-        user_id = admin.create_user({
-            "username": email, "email": email, "emailVerified": True, "enabled": True,
-            "firstName": "Mojca", "lastName": "Uprava", "attributes": {"phone_number": ["041 000 111"]},
-            "credentials": [{"type": "password", "value": STAFF_PASSWORD, "temporary": False}]})
+        user_id = admin.create_user(
+            {
+                "username": email,
+                "email": email,
+                "emailVerified": True,
+                "enabled": True,
+                "firstName": "Mojca",
+                "lastName": "Uprava",
+                "attributes": {"phone_number": ["041 000 111"]},
+                "credentials": [{"type": "password", "value": STAFF_PASSWORD, "temporary": False}],
+            }
+        )
         created.append(user_id)
         if group_path:
             admin.group_user_add(user_id, admin.get_group_by_path(group_path)["id"])
         return email
+
     yield make
     for user_id in created:
         admin.delete_user(user_id)
@@ -52,24 +62,32 @@ def make_staff(admin):
 @pytest.fixture
 def device_login_of(stack, cli_secret):
     """The person at the browser and the token their script got, by the device login."""
+
     def login(username: str) -> tuple[Person, dict]:
         person = Person(username, STAFF_PASSWORD)
         tokens, _ = device_login(stack.settings.keycloak_url, REALM, cli_secret, person)
         return person, tokens
+
     return login
 
 
 @pytest.fixture
 def token_of(device_login_of):
     """An access token as a staff script gets it: `registration-bridge staff-login`'s device login."""
+
     def get(username: str) -> str:
         return device_login_of(username)[1]["access_token"]
+
     return get
 
 
 def upload(stack, token: str, manager_id: str, csv: bytes) -> requests.Response:
-    return requests.post(f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/payers", data=csv, timeout=30,
-                         headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+    return requests.post(
+        f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/payers",
+        data=csv,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+    )
 
 
 def new_payer_csv() -> tuple[str, str, bytes]:
@@ -88,20 +106,43 @@ def test_staff_upload_a_payer_list_and_a_resident_registers_with_it(stack, admin
     code, bill_password, csv = new_payer_csv()
     response = upload(stack, token, "staninvest", csv)
     assert response.status_code == 200, response.text
-    assert response.json() == {"manager_id": "staninvest", "rows": 1, "inserted": 1, "updated": 0, "unchanged": 0,
-                               "encoding": "utf-8"}
+    assert response.json() == {
+        "manager_id": "staninvest",
+        "rows": 1,
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "encoding": "utf-8",
+    }
 
     email = f"ana.{uuid.uuid4().hex[:10]}@example.si"
-    register(browser, {"firstName": "Ana", "lastName": "Novak", "email": email, "phone_number": "041 123 456",
-                       "payerCode": code, "billPassword": bill_password, "managerId": "staninvest",
-                       "password": "Sonce-Sije7", "password-confirm": "Sonce-Sije7", "termsAccepted": "on"})
+    register(
+        browser,
+        {
+            "firstName": "Ana",
+            "lastName": "Novak",
+            "email": email,
+            "phone_number": "041 123 456",
+            "payerCode": code,
+            "billPassword": bill_password,
+            "managerId": "staninvest",
+            "password": "Sonce-Sije7",
+            "password-confirm": "Sonce-Sije7",
+            "termsAccepted": "on",
+        },
+    )
     [user] = users_with_email(admin, email)
     assert user["attributes"]["payer_accounts"] == [f"staninvest:{code}"]
 
-    listed = requests.get(f"{stack.settings.bridge_admin_url}/v1/managers/staninvest/claims", timeout=10,
-                          headers={"Authorization": f"Bearer {token}"}, params={"limit": 1000}).json()
-    assert {"payer_code": code, "user_id": user["id"]}.items() <= \
-        next(c for c in listed["claims"] if c["payer_code"] == code).items()
+    listed = requests.get(
+        f"{stack.settings.bridge_admin_url}/v1/managers/staninvest/claims",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+        params={"limit": 1000},
+    ).json()
+    assert {"payer_code": code, "user_id": user["id"]}.items() <= next(
+        c for c in listed["claims"] if c["payer_code"] == code
+    ).items()
 
     audit = json.loads(run_bridge_cli(stack, "audit", "--manager", "staninvest", "--json").stdout)
     entry = next(e for e in audit if e["actor_subject"] == claims["sub"])
@@ -124,8 +165,11 @@ def test_another_managers_staff_and_users_without_a_group_are_refused(stack, mak
 def test_a_platform_admin_reads_every_managers_claims_and_a_forged_token_is_401(stack, make_staff, token_of):
     token = token_of(make_staff("/platform-admins"))
     for manager_id in ("staninvest", "domovanje"):
-        response = requests.get(f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/claims", timeout=10,
-                                headers={"Authorization": f"Bearer {token}"})
+        response = requests.get(
+            f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/claims",
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200, response.text
     header, payload, signature = token.split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
@@ -145,9 +189,17 @@ def test_a_residents_token_from_another_client_is_not_for_the_admin_api(stack, b
 def test_the_password_grant_of_the_staff_client_is_refused(stack, make_staff, cli_secret):
     """Attack: a script holding a staff member's password asks the token endpoint directly."""
     staff = make_staff("/manager-staff/staninvest")
-    response = requests.post(f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token", timeout=10,
-                             data={"grant_type": "password", "client_id": CLI_CLIENT, "client_secret": cli_secret,
-                                   "username": staff, "password": STAFF_PASSWORD})
+    response = requests.post(
+        f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token",
+        timeout=10,
+        data={
+            "grant_type": "password",
+            "client_id": CLI_CLIENT,
+            "client_secret": cli_secret,
+            "username": staff,
+            "password": STAFF_PASSWORD,
+        },
+    )
     assert response.status_code in (400, 401), response.text
     assert "access_token" not in response.json()
     assert response.json()["error"] in ("unauthorized_client", "invalid_client", "invalid_grant")
@@ -160,8 +212,9 @@ def test_manager_staff_log_in_by_device_without_an_otp_and_upload(stack, make_st
     assert upload(stack, tokens["access_token"], "staninvest", new_payer_csv()[2]).status_code == 200
 
 
-def test_a_platform_admin_without_an_otp_must_configure_one_and_then_always_enter_it(stack, admin, make_staff,
-                                                                                    device_login_of):
+def test_a_platform_admin_without_an_otp_must_configure_one_and_then_always_enter_it(
+    stack, admin, make_staff, device_login_of
+):
     email = make_staff("/platform-admins")
     person, tokens = device_login_of(email)
     assert "configure-otp" in person.seen and person.otp_secret, person.seen
@@ -170,6 +223,7 @@ def test_a_platform_admin_without_an_otp_must_configure_one_and_then_always_ente
     assert jwt_claims(tokens["access_token"])["preferred_username"] == email
     time.sleep(31 - time.time() % 30)  # a fresh OTP period: Keycloak refuses a code used once
     again = Person(email, STAFF_PASSWORD, otp_secret=person.otp_secret)
-    device_login(stack.settings.keycloak_url, REALM, admin.get_client_secrets(admin.get_client_id(CLI_CLIENT))["value"],
-                 again)
+    device_login(
+        stack.settings.keycloak_url, REALM, admin.get_client_secrets(admin.get_client_id(CLI_CLIENT))["value"], again
+    )
     assert again.seen[:2] == ["login", "otp"], again.seen

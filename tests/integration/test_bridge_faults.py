@@ -1,4 +1,5 @@
 """When the bridge is slow or its database is gone, registration fails closed: "try again later", no user."""
+
 from __future__ import annotations
 
 import json
@@ -76,17 +77,29 @@ def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, adm
     assert requests.get(healthz, timeout=5).status_code == 200
 
 
-def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(stack, browser, admin, make_payer,
-                                                                              resident):
+def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(
+    stack, browser, admin, make_payer, resident
+):
     payers = [make_payer() for _ in range(12)]
-    forms = [dict(resident, email=f"naval.{i}.{uuid.uuid4().hex[:6]}@example.si", payerCode=p["code"],
-                  billPassword=p["bill_password"]) for i, p in enumerate(payers)]
-    browsers = [Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                            browser.client_secret) for _ in forms]
+    forms = [
+        dict(
+            resident,
+            email=f"naval.{i}.{uuid.uuid4().hex[:6]}@example.si",
+            payerCode=p["code"],
+            billPassword=p["bill_password"],
+        )
+        for i, p in enumerate(payers)
+    ]
+    browsers = [
+        Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret)
+        for _ in forms
+    ]
     pages = [b.open_registration() for b in browsers]
     with ThreadPoolExecutor(len(forms)) as pool:
-        futures = [pool.submit(b.submit, page, "kc-register-form", values)
-                   for b, page, values in zip(browsers, pages, forms)]
+        futures = [
+            pool.submit(b.submit, page, "kc-register-form", values)
+            for b, page, values in zip(browsers, pages, forms, strict=True)
+        ]
         wait(futures, return_when=FIRST_COMPLETED)  # the first registrations are through, the others under way
         os.killpg(stack.bridge.process.pid, signal.SIGKILL)  # no goodbye
         for future in futures:
@@ -96,7 +109,7 @@ def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(st
     time.sleep(2.5)  # older than any registration in flight (BRIDGE_ORPHAN_CLAIM_AGE_SECONDS=2 in the tests)
 
     completed = 0
-    for values, payer in zip(forms, payers):
+    for values, payer in zip(forms, payers, strict=True):
         users = users_with_email(admin, values["email"])
         if users:  # completed: user, attributes and claim together
             [user] = users
@@ -105,13 +118,19 @@ def test_a_bridge_killed_during_a_burst_leaves_whole_registrations_or_nothing(st
             completed += 1
         else:  # left nothing that blocks: the same payer registers now
             retry = dict(values, email=f"znova.{values['email']}")
-            register(Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                                 browser.client_secret), retry)
+            register(
+                Browserless(
+                    browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret
+                ),
+                retry,
+            )
             [user] = users_with_email(admin, retry["email"])
             assert claim_holder(stack, payer["code"]) == user["id"]
-    record("fault: bridge killed during a burst of registrations",
-           f"survived: {completed} of {len(forms)} complete, {len(forms) - completed} left nothing and "
-           "registered again after the restart")
+    record(
+        "fault: bridge killed during a burst of registrations",
+        f"survived: {completed} of {len(forms)} complete, {len(forms) - completed} left nothing and "
+        "registered again after the restart",
+    )
 
 
 def claim_holder(stack, payer_code: str) -> str | None:

@@ -1,4 +1,5 @@
 """One payer, one account: claims hold under concurrent registrations and are repaired when users vanish."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ CLAIMED_MEANWHILE_SL = "Ta plačnik je bil ravnokar povezan z drugim računom"
 
 
 def new_browser(browser: Browserless) -> Browserless:
-    return Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                       browser.client_secret)
+    return Browserless(
+        browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret
+    )
 
 
 def payer_claims(stack, code: str) -> list[dict]:
@@ -37,7 +39,7 @@ def test_concurrent_registrations_of_one_payer_make_exactly_one_account(stack, b
     created = [values["email"] for values in attempts if users_with_email(admin, values["email"])]
     record("racing registrations of one payer → accounts", f"{len(attempts)} → {len(created)}")
     assert len(created) == 1, created
-    for values, page in zip(attempts, results):
+    for values, page in zip(attempts, results, strict=True):
         if values["email"] in created:
             continue
         # refused either by the check (payer already claimed) or by the claim itself, with the whole
@@ -48,8 +50,9 @@ def test_concurrent_registrations_of_one_payer_make_exactly_one_account(stack, b
     assert claim["keycloak_user_id"] == owner["id"]
 
 
-def test_repair_releases_the_claim_of_a_deleted_user_so_the_payer_can_register_again(stack, browser, admin,
-                                                                                      resident, payer):
+def test_repair_releases_the_claim_of_a_deleted_user_so_the_payer_can_register_again(
+    stack, browser, admin, resident, payer
+):
     register(browser, resident)
     [user] = users_with_email(admin, resident["email"])
     stack.bridge.stop()  # the deletion can not reach the bridge: the claim is left behind

@@ -1,4 +1,5 @@
-""""Povpraševanje": someone without an account writes to a manager; the manager gets it by e-mail."""
+""" "Povpraševanje": someone without an account writes to a manager; the manager gets it by e-mail."""
+
 from __future__ import annotations
 
 import uuid
@@ -60,9 +61,17 @@ def test_inquiries_from_one_place_are_limited_per_hour(stack, mail):
 
     def send(i: int) -> Page:
         page = Page(session.get(inquiry_url(stack), timeout=15))  # the form and its CSRF token
-        hidden = {el["name"]: el.get("value", "") for el in page.form("kc-inquiry-form").find_all("input", type="hidden")}
-        form = {**hidden, "name": f"Robot {i}", "email": f"robot{i}@example.si", "managerId": "staninvest",
-                "message": f"Sporočilo {i}", "website": ""}
+        hidden = {
+            el["name"]: el.get("value", "") for el in page.form("kc-inquiry-form").find_all("input", type="hidden")
+        }
+        form = {
+            **hidden,
+            "name": f"Robot {i}",
+            "email": f"robot{i}@example.si",
+            "managerId": "staninvest",
+            "message": f"Sporočilo {i}",
+            "website": "",
+        }
         return Page(session.post(inquiry_url(stack), data=form, timeout=15))
 
     results = [send(i) for i in range(7)]

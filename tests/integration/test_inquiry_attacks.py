@@ -4,6 +4,7 @@ Reply-To injection: a name like `Čč, evil@attacker.example` must never put a s
 manager gets (Reply-To holds exactly the validated sender), and no name may cause a 5xx.
 CSRF: a form on another site, submitted from a visitor's browser, must not send an inquiry.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -40,6 +41,7 @@ def allowance(stack):
     def renew() -> None:
         with engine.begin() as connection:
             connection.execute(sqlalchemy.text("DELETE FROM inquiry_log"))
+
     renew()
     yield renew
     engine.dispose()
@@ -57,8 +59,7 @@ def submit(session: requests.Session, page: Page, **values: str) -> Page:
     data = {el["name"]: el.get("value", "") for el in form.find_all("input", type="hidden") if el.get("name")}
     data.update({"managerId": "staninvest", "website": ""})
     data.update(values)
-    return Page(session.post(urljoin(page.response.url, form["action"]), data=data, timeout=15,
-                             allow_redirects=False))
+    return Page(session.post(urljoin(page.response.url, form["action"]), data=data, timeout=15, allow_redirects=False))
 
 
 def new_marker() -> str:
@@ -70,6 +71,7 @@ def mails_with(mail, marker: str) -> list[dict]:
 
 
 # --- Reply-To injection through the name ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
 def test_a_hostile_name_is_refused_at_the_name_field_and_mails_nothing(stack, mail, allowance, name):
@@ -109,17 +111,23 @@ def test_generated_names_never_cause_a_5xx_or_a_second_reply_address(stack, mail
     for marker, sender in sent.items():
         (message,) = mails_with(mail, marker)
         assert [address for _, address in mail.reply_to(message)] == [sender]
-    print(f"\nFIGURE inquiry page fuzz: {len(names)} names, {sum(s >= 500 for s in statuses)} 5xx, "
-          f"{len(sent)} sent with Reply-To == sender")
+    print(
+        f"\nFIGURE inquiry page fuzz: {len(names)} names, {sum(s >= 500 for s in statuses)} 5xx, "
+        f"{len(sent)} sent with Reply-To == sender"
+    )
 
 
-def test_a_name_with_slovenian_letters_and_punctuation_is_sent_with_only_the_sender_to_reply_to(
-        stack, mail, allowance):
+def test_a_name_with_slovenian_letters_and_punctuation_is_sent_with_only_the_sender_to_reply_to(stack, mail, allowance):
     marker = new_marker()
     sender = f"ziga.{marker}@example.si"
     session = requests.Session()
-    page = submit(session, open_form(session, stack), name="Žiga Čeč-O’Brien (Staninvest)", email=sender,
-                  message=f"Vprašanje {marker}")
+    page = submit(
+        session,
+        open_form(session, stack),
+        name="Žiga Čeč-O’Brien (Staninvest)",
+        email=sender,
+        message=f"Vprašanje {marker}",
+    )
     assert page.soup.find(id="inquiry-sent"), page.text[:800]
     message = mail.wait_for(MANAGER_MAIL, "Povpraševanje z eSoseske: Žiga Čeč-O’Brien (Staninvest)")
     assert mail.reply_to(message) == [("Žiga Čeč-O’Brien (Staninvest)", sender)]
@@ -127,16 +135,26 @@ def test_a_name_with_slovenian_letters_and_punctuation_is_sent_with_only_the_sen
 
 # --- CSRF ----------------------------------------------------------------------------------------------
 
+
 def cross_site_form(name: str, marker: str) -> dict:
-    return {"name": name, "email": f"victim.{marker}@example.si", "managerId": "staninvest",
-            "message": f"Poslano z drugega mesta {marker}", "website": ""}
+    return {
+        "name": name,
+        "email": f"victim.{marker}@example.si",
+        "managerId": "staninvest",
+        "message": f"Poslano z drugega mesta {marker}",
+        "website": "",
+    }
 
 
 def test_a_cross_site_post_without_the_pages_token_sends_nothing(stack, mail, allowance):
     marker = new_marker()
     # the attacker's page posts to the inquiry page; the visitor's browser sends no token (it cannot be read)
-    response = requests.post(inquiry_url(stack), data=cross_site_form("Ana Novak", marker), timeout=15,
-                             headers={"Origin": ATTACKER_ORIGIN, "Referer": f"{ATTACKER_ORIGIN}/win"})
+    response = requests.post(
+        inquiry_url(stack),
+        data=cross_site_form("Ana Novak", marker),
+        timeout=15,
+        headers={"Origin": ATTACKER_ORIGIN, "Referer": f"{ATTACKER_ORIGIN}/win"},
+    )
     page = Page(response)
     assert mails_with(mail, marker) == []
     assert response.status_code == 403
@@ -148,8 +166,11 @@ def test_a_token_the_attacker_fetched_for_himself_is_worthless_in_the_visitors_b
     marker = new_marker()
     attacker = requests.Session()
     attackers_page = open_form(attacker, stack)
-    token = {el["name"]: el.get("value", "") for el in attackers_page.form("kc-inquiry-form")
-             .find_all("input", type="hidden") if el.get("name")}
+    token = {
+        el["name"]: el.get("value", "")
+        for el in attackers_page.form("kc-inquiry-form").find_all("input", type="hidden")
+        if el.get("name")
+    }
     visitor = requests.Session()
     open_form(visitor, stack)  # the visitor has been on the page: their own cookie
     response = visitor.post(inquiry_url(stack), data={**cross_site_form("Ana Novak", marker), **token}, timeout=15)
@@ -164,8 +185,12 @@ def test_a_post_from_another_origin_is_refused_even_with_the_token(stack, mail, 
     page = open_form(session, stack)
     form = page.form("kc-inquiry-form")
     data = {el["name"]: el.get("value", "") for el in form.find_all("input", type="hidden") if el.get("name")}
-    response = session.post(inquiry_url(stack), data={**cross_site_form("Ana Novak", marker), **data},
-                            headers={"Origin": ATTACKER_ORIGIN}, timeout=15)
+    response = session.post(
+        inquiry_url(stack),
+        data={**cross_site_form("Ana Novak", marker), **data},
+        headers={"Origin": ATTACKER_ORIGIN},
+        timeout=15,
+    )
     assert mails_with(mail, marker) == []
     assert response.status_code == 403
 
@@ -191,10 +216,13 @@ def test_a_page_on_another_site_auto_submitting_the_form_in_chromium_sends_nothi
     page.goto(inquiry_url(stack))
     expect(page.get_by_role("heading", name="Povpraševanje")).to_be_visible()
     # ... then visits the attacker's site, whose page posts the form to the inquiry page at once
-    fields = "".join(f'<input type="hidden" name="{k}" value="{v}">'
-                     for k, v in cross_site_form("Ana Novak", marker).items())
-    evil = (f'<html><body><form id="f" method="post" action="{inquiry_url(stack)}">{fields}</form>'
-            '<script>document.getElementById("f").submit()</script></body></html>')
+    fields = "".join(
+        f'<input type="hidden" name="{k}" value="{v}">' for k, v in cross_site_form("Ana Novak", marker).items()
+    )
+    evil = (
+        f'<html><body><form id="f" method="post" action="{inquiry_url(stack)}">{fields}</form>'
+        '<script>document.getElementById("f").submit()</script></body></html>'
+    )
     page.route(f"{ATTACKER_SITE}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=evil))
     page.goto(f"{ATTACKER_SITE}/win")
     page.wait_for_url(inquiry_url(stack))

@@ -1,4 +1,5 @@
 """What an operator sees of a registration: one correlation id in both services' logs, and the bridge's metrics."""
+
 from __future__ import annotations
 
 import json
@@ -36,16 +37,22 @@ def test_one_registration_is_followed_across_keycloak_and_the_bridge_by_one_id(s
     assert resident["email"] in page.text
 
     def bridge_events() -> dict[str, dict]:
-        return {e["event"]: e for e in bridge_log_entries(stack)
-                if e.get("event") in ("payer_check", "payer_claim") and e.get("payer_code") == payer["code"]}
+        return {
+            e["event"]: e
+            for e in bridge_log_entries(stack)
+            if e.get("event") in ("payer_check", "payer_claim") and e.get("payer_code") == payer["code"]
+        }
 
     events = wait_for(lambda: len(bridge_events()) == 2 and bridge_events())
     assert events, f"no check and claim of payer {payer['code']} in the bridge's JSON log"
     correlation_id = events["payer_check"]["correlation_id"]
     assert re.fullmatch(r"kc-[0-9a-f]{16}", correlation_id)
     assert events["payer_claim"]["correlation_id"] == correlation_id  # verify and claim: one registration
-    keycloak_lines = [line for line in (stack.settings.logs / "keycloak.log").read_text(errors="replace").splitlines()
-                      if f"correlation_id={correlation_id}" in line]
+    keycloak_lines = [
+        line
+        for line in (stack.settings.logs / "keycloak.log").read_text(errors="replace").splitlines()
+        if f"correlation_id={correlation_id}" in line
+    ]
     assert any("payer check" in line and "verified=true" in line for line in keycloak_lines), keycloak_lines
     assert any("payer claim" in line and events["payer_claim"]["user_id"] in line for line in keycloak_lines)
 

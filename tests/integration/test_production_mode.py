@@ -4,6 +4,7 @@ with a fixed hostname, on a PostgreSQL database; the bridge on PostgreSQL too. A
 The stack is devstack's (StackSettings.keycloak_database switches Keycloak to production mode); the databases are
 on the test session's throwaway PostgreSQL cluster. Plain HTTP on loopback, as there is no TLS here.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,15 +41,20 @@ def production(postgres_cluster):
     keycloak_password = postgres_cluster.create_role("keycloak")
     postgres_cluster.create_database("keycloak", owner="keycloak")
     settings = StackSettings(
-        ports=Ports.free(), var_dir=VAR / "test-production", fresh=True,
+        ports=Ports.free(),
+        var_dir=VAR / "test-production",
+        fresh=True,
         keycloak_database=KeycloakDatabase(postgres_cluster.jdbc_url("keycloak"), "keycloak", keycloak_password),
-        bridge_database_url=postgres_cluster.create_database("bridge_production"))
+        bridge_database_url=postgres_cluster.create_database("bridge_production"),
+    )
     stack = Stack(settings)
     started = time.monotonic()
     try:
         stack.start()
-        record("Keycloak production mode: kc.sh build + first start with realm import (s)",
-               round(time.monotonic() - started))
+        record(
+            "Keycloak production mode: kc.sh build + first start with realm import (s)",
+            round(time.monotonic() - started),
+        )
         yield stack
     finally:
         stack.stop()
@@ -56,22 +62,36 @@ def production(postgres_cluster):
 
 @pytest.fixture(scope="module")
 def admin(production) -> KeycloakAdmin:
-    return KeycloakAdmin(server_url=production.settings.keycloak_url, username=ADMIN_USER, password=ADMIN_PASSWORD,
-                         realm_name=REALM, user_realm_name="master")
+    return KeycloakAdmin(
+        server_url=production.settings.keycloak_url,
+        username=ADMIN_USER,
+        password=ADMIN_PASSWORD,
+        realm_name=REALM,
+        user_realm_name="master",
+    )
 
 
 @pytest.fixture(scope="module")
 def browser_client(production, admin) -> dict:
-    client = {"clientId": f"prod-portal-{uuid.uuid4().hex[:8]}", "secret": secrets.token_urlsafe(24),
-              "redirectUris": ["http://127.0.0.1:9/callback"]}
-    admin.create_client({**client, "enabled": True, "publicClient": False, "standardFlowEnabled": True,
-                         "protocol": "openid-connect"})
+    client = {
+        "clientId": f"prod-portal-{uuid.uuid4().hex[:8]}",
+        "secret": secrets.token_urlsafe(24),
+        "redirectUris": ["http://127.0.0.1:9/callback"],
+    }
+    admin.create_client(
+        {**client, "enabled": True, "publicClient": False, "standardFlowEnabled": True, "protocol": "openid-connect"}
+    )
     return client
 
 
 def new_browser(production, client: dict) -> Browserless:
-    return Browserless(production.settings.keycloak_url, REALM, client["clientId"], client["redirectUris"][0],
-                       client_secret=client["secret"])
+    return Browserless(
+        production.settings.keycloak_url,
+        REALM,
+        client["clientId"],
+        client["redirectUris"][0],
+        client_secret=client["secret"],
+    )
 
 
 def query(url: str, sql: str) -> list[tuple]:
@@ -83,10 +103,12 @@ def test_keycloak_runs_in_production_mode_on_postgresql_with_the_realm_imported(
     log = production.keycloak.log_path.read_text(errors="replace")
     assert "Profile prod activated" in log
     assert "Profile dev activated" not in log
-    assert query(postgres_cluster.url("keycloak"), "SELECT login_theme FROM realm WHERE name = 'esoseska'") == \
-        [("esoseska",)]
-    issuer = requests.get(f"{production.settings.keycloak_url}/realms/{REALM}/.well-known/openid-configuration",
-                          timeout=10).json()["issuer"]
+    assert query(postgres_cluster.url("keycloak"), "SELECT login_theme FROM realm WHERE name = 'esoseska'") == [
+        ("esoseska",)
+    ]
+    issuer = requests.get(
+        f"{production.settings.keycloak_url}/realms/{REALM}/.well-known/openid-configuration", timeout=10
+    ).json()["issuer"]
     assert issuer == f"{production.settings.keycloak_url}/realms/{REALM}"  # the configured hostname, nothing else
 
 
@@ -105,17 +127,25 @@ def test_a_resident_registers_through_the_payer_check(production, admin, browser
     csv_file.write_text(f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n", encoding="utf-8")
     imported = run_bridge_cli(production, "import-payers", "--manager", "staninvest", str(csv_file))
     assert imported.returncode == 0, imported.stderr
-    resident = {"firstName": "Ana", "lastName": "Novak", "email": f"ana.{uuid.uuid4().hex[:10]}@example.si",
-                "phone_number": "041 123 456", "payerCode": code, "billPassword": "Napacno-123",
-                "managerId": "staninvest", "password": "Sonce-Sije7", "password-confirm": "Sonce-Sije7",
-                "termsAccepted": "on"}
+    resident = {
+        "firstName": "Ana",
+        "lastName": "Novak",
+        "email": f"ana.{uuid.uuid4().hex[:10]}@example.si",
+        "phone_number": "041 123 456",
+        "payerCode": code,
+        "billPassword": "Napacno-123",
+        "managerId": "staninvest",
+        "password": "Sonce-Sije7",
+        "password-confirm": "Sonce-Sije7",
+        "termsAccepted": "on",
+    }
     browser = new_browser(production, browser_client)
 
     refused = browser.submit(browser.open_registration(), "kc-register-form", resident)
     assert NOT_VERIFIED_SL in (refused.field_error("billPassword") or ""), refused.field_errors()
-    assert [label.get_text(" ", strip=True).rstrip(" *")
-            for label in refused.form("kc-register-form").find_all("label")][4:6] == \
-        ["Šifra plačnika", "Geslo iz položnice"]  # our theme's form, in Slovenian
+    assert [
+        label.get_text(" ", strip=True).rstrip(" *") for label in refused.form("kc-register-form").find_all("label")
+    ][4:6] == ["Šifra plačnika", "Geslo iz položnice"]  # our theme's form, in Slovenian
 
     page = browser.submit(browser.open_registration(), "kc-register-form", dict(resident, billPassword=bill_password))
     assert resident["email"] in page.text, page.text[:1000]
@@ -125,7 +155,9 @@ def test_a_resident_registers_through_the_payer_check(production, admin, browser
     [user] = [u for u in admin.get_users({"email": resident["email"], "exact": True})]
     assert user["attributes"]["payer_accounts"] == [f"staninvest:{code}"]
     assert bill_password not in json.dumps(user)
-    claims = query(postgres_cluster.url("bridge_production"),
-                   f"SELECT c.keycloak_user_id FROM claims c JOIN payers p ON p.id = c.payer_id "
-                   f"WHERE p.manager_id = 'staninvest' AND p.payer_code = '{code}'")
+    claims = query(
+        postgres_cluster.url("bridge_production"),
+        f"SELECT c.keycloak_user_id FROM claims c JOIN payers p ON p.id = c.payer_id "
+        f"WHERE p.manager_id = 'staninvest' AND p.payer_code = '{code}'",
+    )
     assert claims == [(user["id"],)]

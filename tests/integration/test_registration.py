@@ -1,4 +1,5 @@
 """A resident registers with the data on the bill, through the real Keycloak, bridge and mail catcher."""
+
 from __future__ import annotations
 
 import json
@@ -25,10 +26,20 @@ def register(browser: Browserless, values: dict, **auth_params: str) -> Page:
 
 def test_registration_form_asks_for_the_bill_data_in_slovenian(browser):
     page = browser.open_registration()
-    labels = [" ".join(label.get_text().split()).rstrip(" *")
-              for label in page.form("kc-register-form").find_all("label")]
-    assert labels[:9] == ["Ime", "Priimek", "E-naslov", "Telefonska številka", "Šifra plačnika",
-                          "Geslo iz položnice", "Upravnik", "Geslo", "Ponovno geslo"]
+    labels = [
+        " ".join(label.get_text().split()).rstrip(" *") for label in page.form("kc-register-form").find_all("label")
+    ]
+    assert labels[:9] == [
+        "Ime",
+        "Priimek",
+        "E-naslov",
+        "Telefonska številka",
+        "Šifra plačnika",
+        "Geslo iz položnice",
+        "Upravnik",
+        "Geslo",
+        "Ponovno geslo",
+    ]
     assert "Strinjam se s Splošnimi pogoji poslovanja in potrjujem seznanjenost s Pravili zasebnosti." in labels[9]
     options = {o["value"]: o.get_text(strip=True) for o in page.soup.select("select#managerId option") if o["value"]}
     assert options["staninvest"] == "Staninvest d.o.o."
@@ -41,8 +52,9 @@ def test_registration_form_switches_to_english(browser):
     assert "Payer code" in text and "Bill password" in text and "Property manager" in text
 
 
-def test_resident_registers_activates_by_email_and_tokens_carry_the_links(stack, browser, admin, mail, resident,
-                                                                          payer, portal_client):
+def test_resident_registers_activates_by_email_and_tokens_carry_the_links(
+    stack, browser, admin, mail, resident, payer, portal_client
+):
     page = register(browser, resident)
     assert resident["email"] in page.text, page.text[:1000]  # "we sent an e-mail to ..."
 
@@ -62,8 +74,13 @@ def test_resident_registers_activates_by_email_and_tokens_carry_the_links(stack,
     assert user["attributes"]["phone_number"] == ["041 123 456"]
     assert "billPassword" not in json.dumps(user) and payer["bill_password"] not in json.dumps(user)
 
-    fresh = Browserless(browser.keycloak_url, browser.realm, portal_client["client_id"], portal_client["redirect_uri"],
-                        client_secret=portal_client["secret"])
+    fresh = Browserless(
+        browser.keycloak_url,
+        browser.realm,
+        portal_client["client_id"],
+        portal_client["redirect_uri"],
+        client_secret=portal_client["secret"],
+    )
     tokens = fresh.log_in(resident["email"], resident["password"])
     id_token = jwt_claims(tokens["id_token"])
     assert id_token["managers"] == ["staninvest"]
@@ -77,8 +94,9 @@ def test_resident_registers_activates_by_email_and_tokens_carry_the_links(stack,
     assert userinfo["payer_accounts"] == [f"staninvest:{payer['code']}"]
 
     claims = json.loads(run_bridge_cli(stack, "claims", "--json").stdout)
-    assert {"manager_id": "staninvest", "payer_code": payer["code"], "keycloak_user_id": user["id"]}.items() <= \
-        next(c for c in claims if c["payer_code"] == payer["code"]).items()
+    assert {"manager_id": "staninvest", "payer_code": payer["code"], "keycloak_user_id": user["id"]}.items() <= next(
+        c for c in claims if c["payer_code"] == payer["code"]
+    ).items()
 
 
 def assert_kept_values_and_no_secrets(page: Page, values: dict) -> None:
@@ -110,8 +128,9 @@ def test_a_payer_already_claimed_gets_the_same_answer_and_no_second_account(stac
     [owner] = users_with_email(admin, resident["email"])
 
     second = dict(resident, email=f"marko.{uuid.uuid4().hex[:8]}@example.si", firstName="Marko")
-    other_browser = Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                                browser.client_secret)
+    other_browser = Browserless(
+        browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret
+    )
     page = register(other_browser, second)
     assert NOT_VERIFIED_SL in (page.field_error("billPassword") or "")
     assert_kept_values_and_no_secrets(page, second)
@@ -120,15 +139,18 @@ def test_a_payer_already_claimed_gets_the_same_answer_and_no_second_account(stac
     assert [c["keycloak_user_id"] for c in claims if c["payer_code"] == payer["code"]] == [owner["id"]]
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("phone_number", "041-123", "Vpišite telefonsko številko v formatu XXX XXX XXX"),
-    ("password", "Ab1!xyz", "Geslo mora imeti vsaj 8 znakov."),
-    ("password", "sonce-sije7", "Geslo mora vsebovati vsaj 1 veliko črko."),
-    ("password-confirm", "Drugo-Geslo9", "Gesli se ne ujemata."),
-    ("termsAccepted", None, "Za registracijo se morate strinjati s Splošnimi pogoji poslovanja"),
-    ("payerCode", "", "Vpišite šifro plačnika s položnice."),
-    ("managerId", "", "Izberite upravnika."),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("phone_number", "041-123", "Vpišite telefonsko številko v formatu XXX XXX XXX"),
+        ("password", "Ab1!xyz", "Geslo mora imeti vsaj 8 znakov."),
+        ("password", "sonce-sije7", "Geslo mora vsebovati vsaj 1 veliko črko."),
+        ("password-confirm", "Drugo-Geslo9", "Gesli se ne ujemata."),
+        ("termsAccepted", None, "Za registracijo se morate strinjati s Splošnimi pogoji poslovanja"),
+        ("payerCode", "", "Vpišite šifro plačnika s položnice."),
+        ("managerId", "", "Izberite upravnika."),
+    ],
+)
 def test_invalid_input_is_shown_at_its_field_and_creates_no_user(browser, admin, resident, field, value, expected):
     values = dict(resident)
     if value is None:

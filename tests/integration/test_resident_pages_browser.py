@@ -1,4 +1,5 @@
 """The resident's pages in a real browser (Playwright + Debian's Chromium), by their visible Slovenian labels."""
+
 from __future__ import annotations
 
 import re
@@ -176,9 +177,13 @@ def test_keyboard_only_registration(stack, page, resident, admin):
     open_registration_from_the_portal(page, stack)
     page.get_by_label(label("Ime")).focus()
     page.keyboard.type(resident["firstName"])
-    for field, value in (("Priimek", resident["lastName"]), ("E-naslov", resident["email"]),
-                         ("Telefonska številka", "041123456"), ("Šifra plačnika", resident["payerCode"]),
-                         ("Geslo iz položnice", resident["billPassword"])):
+    for field, value in (
+        ("Priimek", resident["lastName"]),
+        ("E-naslov", resident["email"]),
+        ("Telefonska številka", "041123456"),
+        ("Šifra plačnika", resident["payerCode"]),
+        ("Geslo iz položnice", resident["billPassword"]),
+    ):
         tab_to(page, page.get_by_label(label(field)))
         page.keyboard.type(value)
     manager = page.get_by_label(label("Upravnik"))
@@ -202,10 +207,19 @@ def test_manager_is_preset_when_the_resident_comes_from_a_managers_portal(stack,
     client_id = f"domovanje-portal-{uuid.uuid4().hex[:6]}"
     redirect = f"{stack.settings.keycloak_url}/realms/{REALM}/account/*"
     attributes = {"esoseska.manager": "domovanje"} if via == "manager's own portal client" else {}
-    admin.create_client({"clientId": client_id, "publicClient": True, "redirectUris": [redirect],
-                         "standardFlowEnabled": True, "attributes": attributes})
-    query = f"client_id={client_id}&response_type=code&scope=openid" \
-            f"&redirect_uri={stack.settings.keycloak_url}/realms/{REALM}/account/"
+    admin.create_client(
+        {
+            "clientId": client_id,
+            "publicClient": True,
+            "redirectUris": [redirect],
+            "standardFlowEnabled": True,
+            "attributes": attributes,
+        }
+    )
+    query = (
+        f"client_id={client_id}&response_type=code&scope=openid"
+        f"&redirect_uri={stack.settings.keycloak_url}/realms/{REALM}/account/"
+    )
     if via == "manager_hint":
         query += "&manager_hint=domovanje"
     page.goto(f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/registrations?{query}")
@@ -215,10 +229,20 @@ def test_manager_is_preset_when_the_resident_comes_from_a_managers_portal(stack,
     expect(manager).to_have_attribute("readonly", "")
     screenshot(page, "09-register-manager-preset")
     email = f"mojca.{uuid.uuid4().hex[:8]}@example.si"
-    fill_registration(page, {"firstName": "Mojca", "lastName": "Kovač", "email": email,
-                             "phone_number": "031 222 333", "payerCode": payer["code"],
-                             "billPassword": payer["bill_password"], "password": PASSWORD,
-                             "password-confirm": PASSWORD, "termsAccepted": "on"})
+    fill_registration(
+        page,
+        {
+            "firstName": "Mojca",
+            "lastName": "Kovač",
+            "email": email,
+            "phone_number": "031 222 333",
+            "payerCode": payer["code"],
+            "billPassword": payer["bill_password"],
+            "password": PASSWORD,
+            "password-confirm": PASSWORD,
+            "termsAccepted": "on",
+        },
+    )
     page.get_by_role("button", name="REGISTRACIJA").click()
     expect(page.get_by_role("heading", name="Preverite e-pošto")).to_be_visible()
     assert users_with_email(admin, email)[0]["attributes"]["managers"] == ["domovanje"]

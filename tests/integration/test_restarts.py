@@ -1,4 +1,5 @@
 """Restarts lose nothing: Keycloak keeps users, links and sessions; the bridge keeps its claims."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ def test_keycloak_and_bridge_restarts_keep_users_links_sessions_and_claims(stack
     register(browser, resident)
     [user] = users_with_email(admin, resident["email"])
     admin.update_user(user["id"], {**admin.get_user(user["id"]), "emailVerified": True})
-    app = Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri,
-                      browser.client_secret)
+    app = Browserless(
+        browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri, browser.client_secret
+    )
     tokens = app.log_in(resident["email"], resident["password"])
 
     stack.keycloak.stop()
@@ -28,9 +30,16 @@ def test_keycloak_and_bridge_restarts_keep_users_links_sessions_and_claims(stack
     stack.keycloak.start().wait_ready()
 
     # the session lives on: its refresh token still works and the new tokens carry the links
-    refreshed = requests.post(f"{app.oidc}/token", timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-        "client_id": app.client_id, "client_secret": app.client_secret})
+    refreshed = requests.post(
+        f"{app.oidc}/token",
+        timeout=10,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+        },
+    )
     assert refreshed.status_code == 200, refreshed.text
     assert jwt_claims(refreshed.json()["id_token"])["payer_accounts"] == [f"staninvest:{payer['code']}"]
     claims = json.loads(run_bridge_cli(stack, "claims", "--json").stdout)

@@ -1,4 +1,5 @@
 """The bill password is a one-time proof: after registrations it is nowhere in Keycloak or the bridge."""
+
 from __future__ import annotations
 
 import json
@@ -36,19 +37,21 @@ def test_no_bill_password_in_any_log_or_database(stack, browser, admin, make_pay
     csv = stack.settings.var_dir / f"secret-{mark}.csv"
     csv.write_text(f"payer_code,bill_password\n{payer['code']},{right}\n", encoding="utf-8")
     from .conftest import run_bridge_cli
+
     assert run_bridge_cli(stack, "import-payers", "--manager", "staninvest", str(csv)).returncode == 0
     csv.unlink()
 
     values = dict(resident, payerCode=payer["code"], billPassword=wrong)
-    register(browser, values)                       # refused: a wrong bill password
+    register(browser, values)  # refused: a wrong bill password
     register(browser, dict(values, billPassword=right))  # accepted
     [user] = users_with_email(admin, values["email"])
     assert right not in json.dumps(user) and wrong not in json.dumps(user)
     assert right not in json.dumps(admin.get_events({"user": user["id"]}))
 
     time.sleep(2)  # let the databases and logs reach the disk
-    found = files_containing(stack.settings.var_dir, [right.encode(), wrong.encode(), values["email"].encode(),
-                                                      payer["code"].encode()])
+    found = files_containing(
+        stack.settings.var_dir, [right.encode(), wrong.encode(), values["email"].encode(), payer["code"].encode()]
+    )
     # the search does see what is stored (the e-mail in Keycloak's database, the payer code in the bridge's) ...
     assert found[values["email"]], "the e-mail is not found anywhere: the search can not see the databases"
     assert found[payer["code"]]

@@ -1,6 +1,7 @@
 """Attack: with the running bridge's own credentials (client registration-bridge, the secret the bridge holds),
 try to change users through Keycloak's admin API. Only reading one user works; the command line's client
 (registration-bridge-ops) still reconciles (tests/integration/test_accounts.py, test_claims.py, test_operations.py)."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,11 +9,10 @@ import uuid
 import pytest
 import requests
 from keycloak.exceptions import KeycloakError
-
-from devstack.layout import REALM
-
 from registration_bridge.keycloak_gateway import KeycloakGateway
 from registration_bridge.settings import Settings
+
+from devstack.layout import REALM
 
 from ..figures import record
 
@@ -21,9 +21,15 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def runtime_token(stack) -> str:
-    response = requests.post(f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token", timeout=10,
-                             data={"grant_type": "client_credentials", "client_id": "registration-bridge",
-                                   "client_secret": stack.settings.bridge_client_secret})
+    response = requests.post(
+        f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect/token",
+        timeout=10,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "registration-bridge",
+            "client_secret": stack.settings.bridge_client_secret,
+        },
+    )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
@@ -31,8 +37,16 @@ def runtime_token(stack) -> str:
 @pytest.fixture
 def victim(admin) -> str:
     email = f"zrtev.{uuid.uuid4().hex[:8]}@example.si"
-    user_id = admin.create_user({"username": email, "email": email, "enabled": True, "firstName": "Ana",
-                                 "lastName": "Novak", "attributes": {"phone_number": ["041 000 222"]}})
+    user_id = admin.create_user(
+        {
+            "username": email,
+            "email": email,
+            "enabled": True,
+            "firstName": "Ana",
+            "lastName": "Novak",
+            "attributes": {"phone_number": ["041 000 222"]},
+        }
+    )
     yield user_id
     admin.delete_user(user_id)
 
@@ -42,12 +56,18 @@ def test_the_running_bridges_account_can_read_a_user_and_change_nothing(stack, a
     group = admin.get_group_by_path("/platform-admins")["id"]
     headers = {"Authorization": f"Bearer {runtime_token}"}
     attempts = {
-        "update the user's attributes": ("PUT", f"{users}/{victim}",
-                                         {"attributes": {"payer_accounts": ["staninvest:100200"]}}),
+        "update the user's attributes": (
+            "PUT",
+            f"{users}/{victim}",
+            {"attributes": {"payer_accounts": ["staninvest:100200"]}},
+        ),
         "disable the user": ("PUT", f"{users}/{victim}", {"enabled": False}),
         "change the e-mail": ("PUT", f"{users}/{victim}", {"email": "evil@attacker.example"}),
-        "reset the password": ("PUT", f"{users}/{victim}/reset-password",
-                               {"type": "password", "value": "Attacker-Pass1!", "temporary": False}),
+        "reset the password": (
+            "PUT",
+            f"{users}/{victim}/reset-password",
+            {"type": "password", "value": "Attacker-Pass1!", "temporary": False},
+        ),
         "delete the user": ("DELETE", f"{users}/{victim}", None),
         "create a user": ("POST", users, {"username": f"evil-{uuid.uuid4().hex[:6]}", "enabled": True}),
         "join /platform-admins": ("PUT", f"{users}/{victim}/groups/{group}", None),
@@ -55,8 +75,10 @@ def test_the_running_bridges_account_can_read_a_user_and_change_nothing(stack, a
         "log the user out": ("POST", f"{users}/{victim}/logout", None),
         "impersonate the user": ("POST", f"{users}/{victim}/impersonation", None),
     }
-    answers = {what: requests.request(method, url, json=body, headers=headers, timeout=10).status_code
-               for what, (method, url, body) in attempts.items()}
+    answers = {
+        what: requests.request(method, url, json=body, headers=headers, timeout=10).status_code
+        for what, (method, url, body) in attempts.items()
+    }
     forbidden = sum(status == 403 for status in answers.values())
     record("runtime service account: admin calls that change users answered 403", f"{forbidden} of {len(answers)}")
     assert answers == {what: 403 for what in attempts}

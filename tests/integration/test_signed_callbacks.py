@@ -5,6 +5,7 @@ it is, with extra signature candidates or a second timestamp appended, with its 
 sent to another signed endpoint. Each must be refused with 401 and the call's effect must have happened once. And
 no header, however malformed, may make the bridge answer 5xx: the header itself is fuzzed with raw bytes.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from registration_bridge.signing import sign
 
 from devstack.layout import BRIDGE_GUNICORN_CONF, ROOT, VENV_BIN, free_port
 from devstack.services import Service, http_ok
-from registration_bridge.signing import sign
 
 from ..figures import record
 
@@ -50,8 +51,10 @@ class Bridge:
         """POSTs over a socket of its own, the header's bytes exactly as given (no client library cleans them)."""
         if isinstance(signature, str):
             signature = signature.encode("latin-1")
-        head = (f"POST {self.script_name}{path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n").encode()
+        head = (
+            f"POST {self.script_name}{path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+        ).encode()
         if signature is not None:
             head += b"X-Signature: " + signature + b"\r\n"
         with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
@@ -78,21 +81,33 @@ def start_bridge(tmp: Path, script_name: str = ""):
     cli = str(VENV_BIN / "registration-bridge")
     if not database.exists():
         full = {**os.environ, **env}
-        subprocess.run([cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."], env=full, check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([cli, "import-payers", "--manager", "staninvest",
-                        str(ROOT / "registration-bridge/demo/staninvest.csv")], env=full, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."],
+            env=full,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [cli, "import-payers", "--manager", "staninvest", str(ROOT / "registration-bridge/demo/staninvest.csv")],
+            env=full,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     port = free_port()
     # the scrape endpoint on a free port too (its default may be held by another bridge of the suite or `make run`)
     env["BRIDGE_METRICS_BIND"] = f"127.0.0.1:{free_port()}"
     env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp / f"metrics{script_name.replace('/', '-')}")
     if script_name:
         env["SCRIPT_NAME"] = script_name  # gunicorn mounts the app under this prefix (a base path of the bridge URL)
-    service = Service("bridge", [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF,
-                                 "--bind", f"127.0.0.1:{port}"],
-                      env=env, cwd=ROOT, log_path=tmp / f"bridge{script_name.replace('/', '-')}.log",
-                      ready=http_ok(f"http://127.0.0.1:{port}{script_name}/healthz"), ready_timeout=90)
+    service = Service(
+        "bridge",
+        [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        log_path=tmp / f"bridge{script_name.replace('/', '-')}.log",
+        ready=http_ok(f"http://127.0.0.1:{port}{script_name}/healthz"),
+        ready_timeout=90,
+    )
     service.start().wait_ready()
     return service, Bridge(port, database, script_name)
 
@@ -111,6 +126,7 @@ def verify_body(**overrides) -> bytes:
 
 
 # --- (a) a captured call, resent as it is and bent -------------------------------------------------------------
+
 
 def bent(header: str) -> dict[str, str]:
     t, v = header.split(",", 1)
@@ -143,8 +159,10 @@ def test_a_captured_call_is_accepted_once_however_its_header_is_bent(bridge):
     accepted = [(name, a) for name, a in answers if a[0] != 401]
     assert accepted == [], f"replays not refused with 401: {accepted}"
     assert bridge.attempts() == before + 1, "the captured call's effect happened more than once"
-    record("replays of a captured signed call accepted (as captured and bent, gunicorn)",
-           f"{len(accepted)} of {len(answers)} ({len(answers) // ROUNDS} ways, {ROUNDS} times each)")
+    record(
+        "replays of a captured signed call accepted (as captured and bent, gunicorn)",
+        f"{len(accepted)} of {len(answers)} ({len(answers) // ROUNDS} ways, {ROUNDS} times each)",
+    )
 
 
 def test_each_bent_header_is_refused_even_when_the_call_was_never_sent(bridge):
@@ -159,6 +177,7 @@ def test_each_bent_header_is_refused_even_when_the_call_was_never_sent(bridge):
 
 # --- (b) a call signed for one endpoint, sent to another ----------------------------------------------------------
 
+
 def test_a_body_signed_for_verify_is_refused_by_the_claim_sync(bridge):
     body = json.dumps({"user_id": "victim-user", "payer_accounts": [], "request_id": uuid.uuid4().hex}).encode()
     status, answer = bridge.post(SYNC, body, sign_call("POST", VERIFY, body))
@@ -167,13 +186,15 @@ def test_a_body_signed_for_verify_is_refused_by_the_claim_sync(bridge):
 
 def test_a_body_signed_for_the_claim_sync_is_accepted_there(bridge):
     # the counterpart: the same body, signed for the endpoint it is sent to, is answered
-    body = json.dumps({"user_id": "nobody-" + uuid.uuid4().hex[:8], "payer_accounts": [],
-                       "request_id": uuid.uuid4().hex}).encode()
+    body = json.dumps(
+        {"user_id": "nobody-" + uuid.uuid4().hex[:8], "payer_accounts": [], "request_id": uuid.uuid4().hex}
+    ).encode()
     status, answer = bridge.post(SYNC, body, sign_call("POST", SYNC, body))
     assert (status, answer) == (200, {"released": []})
 
 
 # --- a bridge mounted under a base path ------------------------------------------------------------------------
+
 
 def test_under_a_base_path_the_bridge_checks_the_path_it_routes(tmp_path):
     # bridgeUrl http://host/bridge: Keycloak posts to /bridge/v1/... and signs /v1/... (BridgeClientTest), the path
@@ -184,17 +205,22 @@ def test_under_a_base_path_the_bridge_checks_the_path_it_routes(tmp_path):
         status, answer = bridge.post(VERIFY, body, sign_call("POST", VERIFY, body))
         assert status == 200 and answer["ok"] is True, answer
         body = verify_body()
-        assert bridge.post(VERIFY, body, sign_call("POST", "/bridge" + VERIFY, body)) == \
-            (401, {"error": "invalid_signature"})
+        assert bridge.post(VERIFY, body, sign_call("POST", "/bridge" + VERIFY, body)) == (
+            401,
+            {"error": "invalid_signature"},
+        )
     finally:
         service.stop()
 
 
 # --- (c) a header that is not ASCII ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("timestamp", [b"\xb2", b"\xc2\xb2", "١٧".encode(), "１７".encode()],
-                         ids=["superscript two (Latin-1)", "superscript two (UTF-8)", "Arabic-Indic digits",
-                              "full-width digits"])
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [b"\xb2", b"\xc2\xb2", "١٧".encode(), "１７".encode()],
+    ids=["superscript two (Latin-1)", "superscript two (UTF-8)", "Arabic-Indic digits", "full-width digits"],
+)
 def test_a_timestamp_of_non_ascii_digits_is_401_not_500(bridge, timestamp):
     status, answer = bridge.post(VERIFY, verify_body(), b"t=" + timestamp + b",v1=" + b"0" * 64)
     assert (status, answer) == (401, {"error": "invalid_signature"})
@@ -202,19 +228,56 @@ def test_a_timestamp_of_non_ascii_digits_is_401_not_500(bridge, timestamp):
 
 # --- the header fuzzed: raw bytes, no 5xx ---------------------------------------------------------------------
 
+
 def fuzzed_headers(n: int, valid) -> list[bytes]:
     """n adversarial X-Signature values: mutations of a valid header, hostile numbers, empty and duplicate parts,
     non-ASCII and non-UTF-8 bytes, control characters, very long values. Seeded: the same list every run."""
     rng = random.Random(20261203)
-    atoms = [b"t", b"v1", b"v2", b"v0", b"T", b"V2", b"=", b",", b";", b" ", b"\t", b"", b"0", b"9" * 40, b"-1",
-             b"+5", b"1e9", b"0x10", b"\xb2", b"\xc2\xb2", "١".encode(), "１".encode(), b"\xff\xfe", b"\x80",
-             b"\x00", b"\x01", b"\x7f", b"\x1b[31m", b"%00", b"\\", b'"', b"deadbeef", b"a" * 64, b"A" * 64,
-             b"g" * 64, "ž".encode(), "ž".encode("cp1250"), b"\xed\xa0\x80"]
+    atoms = [
+        b"t",
+        b"v1",
+        b"v2",
+        b"v0",
+        b"T",
+        b"V2",
+        b"=",
+        b",",
+        b";",
+        b" ",
+        b"\t",
+        b"",
+        b"0",
+        b"9" * 40,
+        b"-1",
+        b"+5",
+        b"1e9",
+        b"0x10",
+        b"\xb2",
+        b"\xc2\xb2",
+        "١".encode(),
+        "１".encode(),
+        b"\xff\xfe",
+        b"\x80",
+        b"\x00",
+        b"\x01",
+        b"\x7f",
+        b"\x1b[31m",
+        b"%00",
+        b"\\",
+        b'"',
+        b"deadbeef",
+        b"a" * 64,
+        b"A" * 64,
+        b"g" * 64,
+        "ž".encode(),
+        "ž".encode("cp1250"),
+        b"\xed\xa0\x80",
+    ]
     out: list[bytes] = []
     while len(out) < n:
         kind = rng.randrange(6)
         good = valid().encode()
-        if kind == 0:    # a valid header, bent at one place
+        if kind == 0:  # a valid header, bent at one place
             i = rng.randrange(len(good) + 1)
             j = min(len(good), i + rng.randrange(4))
             out.append(good[:i] + rng.choice(atoms) + good[j:])
@@ -231,19 +294,40 @@ def fuzzed_headers(n: int, valid) -> list[bytes]:
                 parts.reverse()
             out.append(b",".join(parts))
         elif kind == 2:  # hostile timestamps with a well-formed signature
-            t = rng.choice([b"9" * rng.randrange(13, 400), b"0" * 12, b"", b"-0", b"1" * 12 + b".5",
-                            str(rng.randrange(10 ** 30)).encode(), b"\xb2", "１７３".encode(), b"1\x00"])
+            t = rng.choice(
+                [
+                    b"9" * rng.randrange(13, 400),
+                    b"0" * 12,
+                    b"",
+                    b"-0",
+                    b"1" * 12 + b".5",
+                    str(rng.randrange(10**30)).encode(),
+                    b"\xb2",
+                    "１７３".encode(),
+                    b"1\x00",
+                ]
+            )
             out.append(b"t=" + t + b",v2=" + good.split(b"=")[-1])
         elif kind == 3:  # parts glued from atoms
-            out.append(b",".join(rng.choice(atoms) + rng.choice([b"=", b""]) + rng.choice(atoms)
-                                 for _ in range(rng.randrange(0, 8))))
+            out.append(
+                b",".join(
+                    rng.choice(atoms) + rng.choice([b"=", b""]) + rng.choice(atoms) for _ in range(rng.randrange(0, 8))
+                )
+            )
         elif kind == 4:  # random bytes, anything but CR and LF (which would end the header line)
-            out.append(bytes(rng.choice([b for b in range(256) if b not in (10, 13)])
-                             for _ in range(rng.randrange(1, 120))))
-        else:            # very long: a valid header padded, or many parts
-            out.append(rng.choice([good + b"," + b"v2=" + b"a" * rng.randrange(1000, 7000),
-                                   b",".join([good] * rng.randrange(2, 80)),
-                                   b"t=" + b"1" * rng.randrange(100, 7000) + b",v2=" + b"0" * 64]))
+            out.append(
+                bytes(rng.choice([b for b in range(256) if b not in (10, 13)]) for _ in range(rng.randrange(1, 120)))
+            )
+        else:  # very long: a valid header padded, or many parts
+            out.append(
+                rng.choice(
+                    [
+                        good + b"," + b"v2=" + b"a" * rng.randrange(1000, 7000),
+                        b",".join([good] * rng.randrange(2, 80)),
+                        b"t=" + b"1" * rng.randrange(100, 7000) + b",v2=" + b"0" * 64,
+                    ]
+                )
+            )
     return out
 
 
@@ -269,8 +353,10 @@ def test_no_malformed_signature_header_gets_a_5xx_or_through(bridge):
         elif not (status == 400 and has_control_characters(value) and "Invalid HTTP Header" in str(answer)):
             passed.append((value, status, answer))  # else: gunicorn's parser refused it before the bridge saw it
     record("malformed X-Signature headers answered 5xx (fuzzed, gunicorn)", f"{len(server_errors)} of {FUZZED_HEADERS}")
-    record("malformed X-Signature headers: answers", f"401 by the bridge {statuses[401]}, 400 by gunicorn's parser "
-           f"(control characters) {statuses[400]}")
+    record(
+        "malformed X-Signature headers: answers",
+        f"401 by the bridge {statuses[401]}, 400 by gunicorn's parser (control characters) {statuses[400]}",
+    )
     assert server_errors == [], f"{len(server_errors)} of {FUZZED_HEADERS} got 5xx, e.g. {server_errors[:5]}"
     assert passed == [], f"{len(passed)} got past the signature check or another answer, e.g. {passed[:5]}"
     # most of them reached the bridge: the fuzzing tests the bridge, not gunicorn's parser

@@ -4,6 +4,7 @@ Only `config` runs, which needs no Docker engine. The plugin lives in $ESOSESKA_
 Makefile), by default .cache/docker. Without a Docker CLI the plugin runs on its own (it is also a standalone
 `docker-compose`).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,11 +32,19 @@ def run_compose(env_file: Path, *args: str) -> subprocess.CompletedProcess:
     assert plugin.exists(), f"{plugin} is missing: run `make test` (it builds the compose plugin)"
     docker = shutil.which("docker")
     compose = [docker, "compose"] if docker else [str(plugin)]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-           "DOCKER_CONFIG": str(docker_config())}
-    return subprocess.run([*compose, "--project-directory", str(ROOT), "--file", str(COMPOSE_FILE),
-                           "--env-file", str(env_file), *args],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DOCKER_CONFIG": str(docker_config()),
+    }
+    return subprocess.run(
+        [*compose, "--project-directory", str(ROOT), "--file", str(COMPOSE_FILE), "--env-file", str(env_file), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def compose_config(env_file: Path = ENV_EXAMPLE) -> dict:

@@ -1,25 +1,34 @@
 """Fixtures of the bridge's unit tests: an app on a throw-away database (each test once on SQLite, once on
 PostgreSQL), a signed-call helper, seeded payers."""
-from __future__ import annotations
 
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Callable, Iterator
+from __future__ import annotations
 
 import itertools
 import json
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-
 from registration_bridge import create_app, schema
 from registration_bridge.db import make_engine
 from registration_bridge.settings import Settings
 from registration_bridge.signing import HEADER, sign
 
-from .support import (CALLBACK_SECRET, MANAGER_ID, MANAGER_NAME, PAYERS, SEED_CSV, VERIFY, add_manager, import_csv,
-                      make_settings, verify_body)
+from .support import (
+    CALLBACK_SECRET,
+    MANAGER_ID,
+    MANAGER_NAME,
+    PAYERS,
+    SEED_CSV,
+    VERIFY,
+    add_manager,
+    import_csv,
+    make_settings,
+    verify_body,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -133,17 +142,27 @@ def post_signed(client):
     signature replaces the header value ("" sends no header at all).
     """
 
-    def post(path: str, payload=None, *, raw: bytes | None = None, secret: str = CALLBACK_SECRET,
-             timestamp: int | Callable[[], int] | None = None, signed_body: bytes | None = None, signature: str | None = None,
-             signed_path: str | None = None, headers: dict[str, str] | None = None):
+    def post(
+        path: str,
+        payload=None,
+        *,
+        raw: bytes | None = None,
+        secret: str = CALLBACK_SECRET,
+        timestamp: int | Callable[[], int] | None = None,
+        signed_body: bytes | None = None,
+        signature: str | None = None,
+        signed_path: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         if isinstance(payload, dict) and "request_id" not in payload:
             payload = {**payload, "request_id": uuid.uuid4().hex}  # as Keycloak sends one with every call
         body = raw if raw is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         if callable(timestamp):
             timestamp = timestamp()
         if signature is None:
-            signature = sign(secret, "POST", signed_path or path, body if signed_body is None else signed_body,
-                             timestamp)
+            signature = sign(
+                secret, "POST", signed_path or path, body if signed_body is None else signed_body, timestamp
+            )
         sent = {**(headers or {}), **({HEADER: signature} if signature else {})}
         return client.post(path, data=body, headers=sent, content_type="application/json")
 

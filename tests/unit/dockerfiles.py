@@ -1,4 +1,5 @@
 """Read a Dockerfile as (instruction, arguments) pairs, continuation lines joined, comments dropped."""
+
 from __future__ import annotations
 
 import json

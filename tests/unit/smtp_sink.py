@@ -3,6 +3,7 @@
 It speaks just enough SMTP for smtplib: EHLO/HELO, MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP, QUIT.
 With `refuse_data` set it answers the message itself with 554, as a server that rejects the mail would.
 """
+
 from __future__ import annotations
 
 import email
@@ -41,12 +42,12 @@ def _address(argument: str) -> str:
     """`FROM:<a@b.si> SIZE=10` → a@b.si"""
     value = argument.split(":", 1)[1].strip()
     if value.startswith("<"):
-        value = value[1:value.index(">")]
+        value = value[1 : value.index(">")]
     return value.split(" ", 1)[0]
 
 
 class _Handler(socketserver.StreamRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def _reply(self, line: str) -> None:
         self.wfile.write(line.encode("ascii") + b"\r\n")
@@ -126,8 +127,9 @@ class SmtpSink:
 
     def __init__(self) -> None:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="smtp-sink", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="smtp-sink", daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -145,7 +147,7 @@ class SmtpSink:
     def refuse_data(self, value: bool) -> None:
         self._server.refuse_data = value
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         self._thread.start()
         return self
 

@@ -1,15 +1,15 @@
 """Constants and helpers shared by the bridge's unit tests (the fixtures are in conftest.py)."""
+
 from __future__ import annotations
 
 import io
 import time
 
-from sqlalchemy import func, select
-
 from registration_bridge.csv_import import ImportReport, PayerImport
 from registration_bridge.models import Claim, Payer, VerificationAttempt
 from registration_bridge.payer_registry import PayerRegistry
 from registration_bridge.settings import Settings
+from sqlalchemy import func, select
 
 CALLBACK_SECRET = "unit-test-callback-secret"
 BILL_PASSWORD_KEY = "unit-test-bill-password-key"
@@ -25,7 +25,7 @@ SEED_CSV = (
     "payer_code,bill_password,holder_name,address,unit\n"
     f"100200,{PAYERS['100200']},Ana Novak,Cesta v Mestni log 12 Ljubljana,3\n"
     f"100201,{PAYERS['100201']},Janez Kranjc,Cesta v Mestni log 12 Ljubljana,4\n"
-).encode("utf-8")
+).encode()
 
 VERIFY = "/v1/registrations/verify"
 CLAIMS = "/v1/registrations/claims"
@@ -83,8 +83,15 @@ def claim(app, payer_code: str, user_id: str, manager_id: str = MANAGER_ID) -> N
 
 def verify_body(**overrides) -> dict:
     """A /verify body of the seeded payer 100200; a None override leaves the field out."""
-    body = {"manager_id": MANAGER_ID, "payer_code": "100200", "bill_password": PAYERS["100200"],
-            "email": "ana@example.si", "first_name": "Ana", "last_name": "Novak", "locale": "sl"}
+    body = {
+        "manager_id": MANAGER_ID,
+        "payer_code": "100200",
+        "bill_password": PAYERS["100200"],
+        "email": "ana@example.si",
+        "first_name": "Ana",
+        "last_name": "Novak",
+        "locale": "sl",
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
 

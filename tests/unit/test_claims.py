@@ -1,11 +1,11 @@
 """POST /v1/registrations/claims: the ticket from /verify is exchanged for payer → user, once per payer."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 from itsdangerous import TimestampSigner
-
 from registration_bridge.models import Claim
 from registration_bridge.tickets import InvalidTicket, PayerRef, TicketIssuer
 
@@ -44,11 +44,15 @@ def test_one_user_may_claim_two_payers(seeded, post_signed, ticket_for):
     assert claims_by_payer(seeded) == {"100200": "user-1", "100201": "user-1"}
 
 
-@pytest.mark.parametrize("forged", [
-    "not-a-ticket",
-    TicketIssuer("some-other-key", 600).issue(PayerRef("staninvest", "100200")),
-    TicketIssuer(BILL_PASSWORD_KEY, 600).issue(PayerRef("staninvest", "100200"))[:-2] + "AA",
-], ids=["garbage", "signed with another key", "tampered signature"])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "not-a-ticket",
+        TicketIssuer("some-other-key", 600).issue(PayerRef("staninvest", "100200")),
+        TicketIssuer(BILL_PASSWORD_KEY, 600).issue(PayerRef("staninvest", "100200"))[:-2] + "AA",
+    ],
+    ids=["garbage", "signed with another key", "tampered signature"],
+)
 def test_forged_ticket_is_refused(seeded, post_signed, forged):
     response = post_signed(CLAIMS, {"ticket": forged, "user_id": "user-1"})
     assert response.status_code == 403
@@ -84,12 +88,16 @@ def test_ticket_of_a_payer_that_is_gone_is_a_conflict(seeded, post_signed):
     assert response.get_json() == {"error": "payer_unknown"}
 
 
-@pytest.mark.parametrize("body", [
-    {"ticket": "x"},
-    {"ticket": "x", "user_id": "u", "payer_code": "100200"},
-    {"ticket": "x", "user_id": 7},
-    {"ticket": "x", "user_id": "u" * 65},
-], ids=["no user", "unknown field", "user id not a string", "user id too long"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ticket": "x"},
+        {"ticket": "x", "user_id": "u", "payer_code": "100200"},
+        {"ticket": "x", "user_id": 7},
+        {"ticket": "x", "user_id": "u" * 65},
+    ],
+    ids=["no user", "unknown field", "user id not a string", "user id too long"],
+)
 def test_invalid_claim_body_gets_400(seeded, post_signed, body):
     response = post_signed(CLAIMS, body)
     assert response.status_code == 400
@@ -97,6 +105,7 @@ def test_invalid_claim_body_gets_400(seeded, post_signed, body):
 
 
 # --- the ticket issuer on its own ----------------------------------------------------------------
+
 
 def test_ticket_round_trips_its_payer():
     issuer = TicketIssuer("key", 60)

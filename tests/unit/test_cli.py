@@ -1,4 +1,5 @@
 """The operator's command line: `registration-bridge add-manager | import-payers | claims | repair`."""
+
 from __future__ import annotations
 
 import json
@@ -6,16 +7,24 @@ import json
 import pytest
 import responses
 from click.testing import CliRunner
-
-from sqlalchemy import inspect
-
 from registration_bridge import create_app, schema
 from registration_bridge.cli import main
 from registration_bridge.db import make_engine
 from registration_bridge.models import Claim, Manager, Payer
+from sqlalchemy import inspect
 
-from .support import (BILL_PASSWORD_KEY, MANAGER_ID, SEED_CSV, add_manager, claim, claims_by_payer, count, import_csv, make_settings,
-                      password_ok)
+from .support import (
+    BILL_PASSWORD_KEY,
+    MANAGER_ID,
+    SEED_CSV,
+    add_manager,
+    claim,
+    claims_by_payer,
+    count,
+    import_csv,
+    make_settings,
+    password_ok,
+)
 
 KEYCLOAK = "http://kc"
 TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
@@ -33,8 +42,12 @@ def run(db_url):
     runner = CliRunner()
 
     def invoke(*args: str, env: dict | None = None):
-        environment = {"DATABASE_URL": db_url, "KEYCLOAK_URL": KEYCLOAK, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY,
-                       **(env or {})}
+        environment = {
+            "DATABASE_URL": db_url,
+            "KEYCLOAK_URL": KEYCLOAK,
+            "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY,
+            **(env or {}),
+        }
         return runner.invoke(main, list(args), env=environment, catch_exceptions=True)
 
     return invoke
@@ -60,6 +73,7 @@ def csv_file(tmp_path):
 
 # --- add-manager ---------------------------------------------------------------------------------
 
+
 def test_add_manager(run, db):
     result = run("add-manager", "staninvest", "--name", "  Staninvest d.o.o. ")
     assert result.exit_code == 0, result.output
@@ -76,8 +90,9 @@ def test_add_manager_again_renames_it(run, db):
         assert s.get(Manager, "staninvest").name == "Staninvest d.o.o."
 
 
-@pytest.mark.parametrize("slug", ["Staninvest", "stan invest", "stan_invest", "-stan", "stan/invest", "šlak",
-                                  "a" * 65, ""])
+@pytest.mark.parametrize(
+    "slug", ["Staninvest", "stan invest", "stan_invest", "-stan", "stan/invest", "šlak", "a" * 65, ""]
+)
 def test_add_manager_rejects_bad_slugs(run, db, slug):
     result = run("add-manager", slug, "--name", "Some Manager")
     assert result.exit_code == 2
@@ -97,7 +112,9 @@ def _contact_email(db, manager_id: str = "staninvest") -> str | None:
 
 
 def test_add_manager_with_a_contact_email_for_inquiries(run, db):
-    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", " uprava@staninvest.si ")
+    result = run(
+        "add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", " uprava@staninvest.si "
+    )
     assert result.exit_code == 0, result.output
     assert "manager staninvest: Staninvest d.o.o. <uprava@staninvest.si>" in result.output
     assert _contact_email(db) == "uprava@staninvest.si"
@@ -108,8 +125,10 @@ def test_add_manager_without_a_contact_email_takes_no_inquiries(run, db):
     assert _contact_email(db) is None
 
 
-@pytest.mark.parametrize("address", ["uprava", "uprava@staninvest", "@staninvest.si", "uprava@", "up rava@staninvest.si",
-                                     "uprava@@staninvest.si", ""])
+@pytest.mark.parametrize(
+    "address",
+    ["uprava", "uprava@staninvest", "@staninvest.si", "uprava@", "up rava@staninvest.si", "uprava@@staninvest.si", ""],
+)
 def test_add_manager_refuses_a_contact_email_that_is_not_an_address(run, db, address):
     result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", address)
     assert result.exit_code == 2
@@ -134,12 +153,17 @@ def test_add_manager_again_without_the_option_keeps_the_contact_email(run, db):
 
 def test_add_manager_again_with_another_address_changes_it(run, db):
     run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "uprava@staninvest.si")
-    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.",
-               "--contact-email", "info@staninvest.si").exit_code == 0
+    assert (
+        run(
+            "add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "info@staninvest.si"
+        ).exit_code
+        == 0
+    )
     assert _contact_email(db) == "info@staninvest.si"
 
 
 # --- import-payers ------------------------------------------------------------------------------
+
 
 def test_import_payers(run, db, csv_file):
     add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
@@ -155,10 +179,7 @@ def test_import_payers(run, db, csv_file):
 
 def test_import_payers_with_errors_exits_1_names_the_lines_and_imports_nothing(run, db, csv_file):
     add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
-    bad = (b"payer_code,bill_password\n"
-           b"100300,Geslo\n"
-           b"100301,\n"
-           b"100302,Geslo,extra\n")
+    bad = b"payer_code,bill_password\n100300,Geslo\n100301,\n100302,Geslo,extra\n"
     result = run("import-payers", "--manager", MANAGER_ID, csv_file(bad))
     assert result.exit_code == 1
     assert "nothing imported" in result.stderr
@@ -196,6 +217,7 @@ def test_demo_files_import(run, db):
 
 # --- claims -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def claimed(db):
     add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
@@ -225,8 +247,11 @@ def test_claims_json(run, claimed):
     assert len(rows) == 1
     row = rows[0]
     assert {k: row[k] for k in ("manager_id", "payer_code", "keycloak_user_id", "holder_name")} == {
-        "manager_id": "domovanje", "payer_code": "D-5501",
-        "keycloak_user_id": "11111111-aaaa-bbbb-cccc-000000000002", "holder_name": "Mojca Kovač"}
+        "manager_id": "domovanje",
+        "payer_code": "D-5501",
+        "keycloak_user_id": "11111111-aaaa-bbbb-cccc-000000000002",
+        "holder_name": "Mojca Kovač",
+    }
     assert row["claimed_at"][:4].isdigit()
     assert "Mojca Kovač" in result.stdout  # readable, not \u-escaped
 
@@ -254,8 +279,9 @@ def orphaned(db):
 
 
 def _keycloak(rsps: responses.RequestsMock, **status_of_user: int) -> None:
-    rsps.post(TOKEN_URL, json={"access_token": "token", "expires_in": 300, "refresh_expires_in": 0,
-                               "token_type": "Bearer"})
+    rsps.post(
+        TOKEN_URL, json={"access_token": "token", "expires_in": 300, "refresh_expires_in": 0, "token_type": "Bearer"}
+    )
     for user_id, status in status_of_user.items():
         body = {"id": user_id, "username": "someone"} if status == 200 else {"error": "User not found"}
         rsps.get(USER_URL + user_id, json=body, status=status)
@@ -305,6 +331,7 @@ def test_repair_with_no_claims_does_not_need_to_ask_about_users(run, db):
 
 # --- settings through the CLI ---------------------------------------------------------------------
 
+
 def test_production_with_dev_secrets_refuses_to_run(run, db_url):
     result = run("init-db", env={"BRIDGE_ENV": "production", "BRIDGE_BILL_PASSWORD_KEY": ""})
     assert result.exit_code == 1
@@ -347,8 +374,14 @@ def tables(db_url: str) -> set[str]:
 def test_add_manager_refuses_what_the_database_could_not_keep(run, db):
     # PostgreSQL refuses a value longer than its column, SQLite would keep it: the CLI says so before either
     long_name = run("add-manager", "staninvest", "--name", "S" * 201)
-    long_email = run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email",
-                     "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".si")
+    long_email = run(
+        "add-manager",
+        "staninvest",
+        "--name",
+        "Staninvest",
+        "--contact-email",
+        "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".si",
+    )
     assert long_name.exit_code == 2 and "at most 200 characters" in long_name.output
     assert long_email.exit_code == 2 and "at most 254 characters" in long_email.output
     assert count(db, Manager) == 0
@@ -362,14 +395,16 @@ def test_unlock_refuses_a_name_longer_than_is_kept(run, db):
 
 # --- audit log ----------------------------------------------------------------------------------
 
+
 def _audit(db):
+    from registration_bridge.models import AuditEntry
     from sqlalchemy import select
 
-    from registration_bridge.models import AuditEntry
-
     with db.extensions["bridge.sessions"]() as s:
-        return [(e.actor, e.via, e.action, e.manager_id, e.details)
-                for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (e.actor, e.via, e.action, e.manager_id, e.details)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 def test_import_payers_writes_an_audit_entry_with_who_and_the_counts(run, db, csv_file):
@@ -378,10 +413,20 @@ def test_import_payers_writes_an_audit_entry_with_who_and_the_counts(run, db, cs
     assert run("import-payers", "--manager", MANAGER_ID, "--by", "mojca", path).exit_code == 0
     assert run("import-payers", "--manager", MANAGER_ID, path, env={"USER": "janez"}).exit_code == 0
     assert _audit(db) == [
-        ("mojca", "cli", "import_payers", MANAGER_ID,
-         {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "encoding": "utf-8", "source": path}),
-        ("janez", "cli", "import_payers", MANAGER_ID,
-         {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2, "encoding": "utf-8", "source": path}),
+        (
+            "mojca",
+            "cli",
+            "import_payers",
+            MANAGER_ID,
+            {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "encoding": "utf-8", "source": path},
+        ),
+        (
+            "janez",
+            "cli",
+            "import_payers",
+            MANAGER_ID,
+            {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 2, "encoding": "utf-8", "source": path},
+        ),
     ]
 
 
@@ -430,8 +475,10 @@ def test_repair_asks_keycloak_as_the_command_lines_own_client_not_the_running_br
 
 
 def test_repair_in_production_without_the_ops_client_secret_says_what_to_set(run, orphaned):
-    strong = {name: "s" * 40 for name in ("BRIDGE_CALLBACK_SECRET", "BRIDGE_BILL_PASSWORD_KEY",
-                                          "BRIDGE_KEYCLOAK_CLIENT_SECRET")}
+    strong = {
+        name: "s" * 40
+        for name in ("BRIDGE_CALLBACK_SECRET", "BRIDGE_BILL_PASSWORD_KEY", "BRIDGE_KEYCLOAK_CLIENT_SECRET")
+    }
     result = run("repair", "--grace-minutes", "0", env={"BRIDGE_ENV": "production", **strong})
     assert result.exit_code == 1
     assert "BRIDGE_OPS_CLIENT_SECRET is not set" in result.output
@@ -447,8 +494,11 @@ def test_the_readmes_commands_act_on_the_database_of_make_run(tmp_path, monkeypa
     make_run = StackSettings(ports=Ports.dev(), var_dir=VAR / "dev").database_url
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)  # stands in for the repository's root
-    result = CliRunner().invoke(main, ["add-manager", MANAGER_ID, "--name", "Staninvest d.o.o."],
-                                env={"DATABASE_URL": None, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY})
+    result = CliRunner().invoke(
+        main,
+        ["add-manager", MANAGER_ID, "--name", "Staninvest d.o.o."],
+        env={"DATABASE_URL": None, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY},
+    )
     assert result.exit_code == 0, result.output
     created = tmp_path / "var" / "dev" / "bridge.sqlite3"
     assert created.exists()

@@ -1,4 +1,5 @@
 """docker-compose.yml is accepted by `docker compose config`, and refuses to run without its secrets."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,10 @@ def test_every_service_has_a_health_check_and_a_restart_policy():
 
 def test_services_start_after_what_they_need_is_healthy():
     services = compose_config()["services"]
-    conditions = {name: {dep: spec["condition"] for dep, spec in service.get("depends_on", {}).items()}
-                  for name, service in services.items()}
+    conditions = {
+        name: {dep: spec["condition"] for dep, spec in service.get("depends_on", {}).items()}
+        for name, service in services.items()
+    }
     assert conditions["bridge"] == {"postgres": "service_healthy"} == conditions["bridge-admin"]
     assert conditions["keycloak"] == {"postgres": "service_healthy", "bridge": "service_healthy"}
 
@@ -40,9 +43,17 @@ def test_the_health_checks_ask_the_right_endpoints():
 
 
 def test_the_secrets_and_the_public_address_are_required():
-    assert set(REQUIRED) >= {"POSTGRES_PASSWORD", "KEYCLOAK_DB_PASSWORD", "BRIDGE_DB_PASSWORD",
-                             "KEYCLOAK_ADMIN_PASSWORD", "BRIDGE_CALLBACK_SECRET", "BRIDGE_BILL_PASSWORD_KEY",
-                             "BRIDGE_KEYCLOAK_CLIENT_SECRET", "PORTAL_DEMO_CLIENT_SECRET", "KEYCLOAK_PUBLIC_URL"}
+    assert set(REQUIRED) >= {
+        "POSTGRES_PASSWORD",
+        "KEYCLOAK_DB_PASSWORD",
+        "BRIDGE_DB_PASSWORD",
+        "KEYCLOAK_ADMIN_PASSWORD",
+        "BRIDGE_CALLBACK_SECRET",
+        "BRIDGE_BILL_PASSWORD_KEY",
+        "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+        "PORTAL_DEMO_CLIENT_SECRET",
+        "KEYCLOAK_PUBLIC_URL",
+    }
 
 
 @pytest.mark.parametrize("missing", REQUIRED)
@@ -83,7 +94,11 @@ def test_without_the_mailcatcher_profile_mail_goes_to_the_configured_relay(tmp_p
     assert "maildev" not in services
     assert services["keycloak"]["environment"]["SMTP_HOST"] == "relay.example.si"
     assert services["bridge"]["environment"]["BRIDGE_SMTP_HOST"] == "relay.example.si"
-    assert services["keycloak"]["environment"]["SMTP_PORT"] == "25" == services["bridge"]["environment"]["BRIDGE_SMTP_PORT"]
+    assert (
+        services["keycloak"]["environment"]["SMTP_PORT"]
+        == "25"
+        == services["bridge"]["environment"]["BRIDGE_SMTP_PORT"]
+    )
 
 
 def test_only_the_local_host_reaches_the_published_ports():
@@ -97,8 +112,9 @@ def test_the_admin_api_is_its_own_service_and_only_it_is_published_for_the_proxy
     services = compose_config()["services"]
     bridge, admin = services["bridge"], services["bridge-admin"]
     assert bridge["environment"]["BRIDGE_ROLE"] == "callbacks" and admin["environment"]["BRIDGE_ROLE"] == "admin"
-    assert {k: v for k, v in admin["environment"].items() if k != "BRIDGE_ROLE"} == \
-        {k: v for k, v in bridge["environment"].items() if k != "BRIDGE_ROLE"}
+    assert {k: v for k, v in admin["environment"].items() if k != "BRIDGE_ROLE"} == {
+        k: v for k, v in bridge["environment"].items() if k != "BRIDGE_ROLE"
+    }
     assert admin["build"] == bridge["build"]
     assert "ports" not in bridge  # only Keycloak (inside the network) calls it
     assert [(p["host_ip"], p["published"], p["target"]) for p in admin["ports"]] == [("127.0.0.1", "8001", 8000)]

@@ -1,6 +1,7 @@
 """The production stack (docker-compose.yml) runs what the local run (`make run`, devstack/) runs: the same realm
 file and its placeholders, the same provider JAR, the same bridge settings and gunicorn settings, the pinned
 Keycloak version."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,12 @@ import secrets
 import subprocess
 from pathlib import Path
 
+import pytest
+from registration_bridge.settings import Settings, SettingsError
+
 from devstack.layout import BRIDGE_GUNICORN_CONF, POM, PROVIDER_JAR, REALM, REALM_FILE, ROOT, Ports, keycloak_version
 from devstack.realm_placeholders import realm_placeholders
 from devstack.stack import Stack, StackSettings
-import pytest
-
-from registration_bridge.settings import Settings, SettingsError
 
 from .compose import compose_config, read_env_file, write_env_file
 from .dockerfiles import exec_form, instructions
@@ -108,8 +109,11 @@ def test_every_name_compose_gives_the_bridge_is_a_bridge_setting():
 def test_the_bridge_settings_from_compose_pass_the_production_check(tmp_path):
     strong = {name: secrets.token_hex(32) for name, value in read_env_file().items() if value.startswith("change-me-")}
     env_file = write_env_file(tmp_path / ".env", {**read_env_file(), **strong})
-    environment = {name: value for name, value in compose_config(env_file)["services"]["bridge"]["environment"].items()
-                   if value is not None}
+    environment = {
+        name: value
+        for name, value in compose_config(env_file)["services"]["bridge"]["environment"].items()
+        if value is not None
+    }
     settings = Settings.from_env(environment)
     assert settings.environment == "production" and settings.smtp_host == "maildev"
 
@@ -128,8 +132,11 @@ def test_the_bridge_runs_under_gunicorn_with_the_local_runs_settings_file(tmp_pa
         local = service.argv
         assert Path(local[0]).name == "gunicorn"
         assert local[1:3] == ["--config", str(BRIDGE_GUNICORN_CONF)] and local[3] == "--bind" and len(local) == 5
-        assert service.env["BRIDGE_ROLE"] == role == services()[f"bridge{'-admin' * (role == 'admin')}"][
-            "environment"]["BRIDGE_ROLE"]
+        assert (
+            service.env["BRIDGE_ROLE"]
+            == role
+            == services()[f"bridge{'-admin' * (role == 'admin')}"]["environment"]["BRIDGE_ROLE"]
+        )
     container = exec_form(BRIDGE_DOCKERFILE, "CMD")
     assert container == ["gunicorn", "--config", f"/app/{BRIDGE_GUNICORN_CONF.name}", "--bind", "0.0.0.0:8000"]
     assert services()["bridge"].get("command") is None  # the image's CMD, not a second command line

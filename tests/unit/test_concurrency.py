@@ -1,9 +1,10 @@
 """Races the bridge settles in the database, as gunicorn workers (or replicas) would run them: one payer, one
 account; one signed call, accepted once. Each racer has its own session, as each worker has its own connection."""
+
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from registration_bridge.guessing import GuessingGuard
 from registration_bridge.payer_registry import ClaimOutcome, Outcome, PayerRegistry
@@ -81,7 +82,10 @@ def test_racing_wrong_guesses_on_one_code_are_evaluated_exactly_as_the_rules_all
     run_threads([threading.Thread(target=guess, args=(i,), daemon=True) for i in range(GUESSERS)], "a guesser")
     assert errors == [], errors
     evaluated = outcomes.count(Outcome.WRONG_BILL_PASSWORD)
-    record(f"wrong guesses evaluated of {GUESSERS} at once on one code ({seeded.extensions['bridge.engine'].dialect.name})",
-           f"{evaluated} (rule: {settings.payer_delay_after_failures})")
+    record(
+        f"wrong guesses evaluated of {GUESSERS} at once on one code "
+        f"({seeded.extensions['bridge.engine'].dialect.name})",
+        f"{evaluated} (rule: {settings.payer_delay_after_failures})",
+    )
     assert evaluated == settings.payer_delay_after_failures, outcomes
     assert outcomes.count(Outcome.DELAYED) == GUESSERS - settings.payer_delay_after_failures, outcomes

@@ -1,10 +1,10 @@
 """The import of a manager's payer list from its billing system's CSV export: all or nothing, never duplicated."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
 from registration_bridge import csv_import
 from registration_bridge.csv_import import CsvImportError
 from registration_bridge.models import Payer
@@ -23,6 +23,7 @@ def error_lines(exc: pytest.ExceptionInfo[CsvImportError]) -> list[str]:
 
 
 # --- columns --------------------------------------------------------------------------------------
+
 
 def test_required_columns_only(manager):
     report = import_csv(manager, MANAGER_ID, b"payer_code,bill_password\n100300,Geslo1\n")
@@ -54,12 +55,15 @@ def test_columns_may_come_in_any_order_and_case(manager):
     assert password_ok(manager, "100307", "Geslo7")
 
 
-@pytest.mark.parametrize("header, problem", [
-    (b"payer_code,holder_name\n", "missing column(s) bill_password"),
-    (b"code,bill_password\n", "missing column(s) payer_code"),
-    (b"payer_code,bill_password,iban\n", "unknown column(s) 'iban'"),
-    (b"payer_code,bill_password,payer_code\n", "a column appears twice"),
-])
+@pytest.mark.parametrize(
+    "header, problem",
+    [
+        (b"payer_code,holder_name\n", "missing column(s) bill_password"),
+        (b"code,bill_password\n", "missing column(s) payer_code"),
+        (b"payer_code,bill_password,iban\n", "unknown column(s) 'iban'"),
+        (b"payer_code,bill_password,payer_code\n", "a column appears twice"),
+    ],
+)
 def test_header_must_name_the_required_columns(manager, header, problem):
     with pytest.raises(CsvImportError) as exc:
         import_csv(manager, MANAGER_ID, header + b"100300,x,y\n")
@@ -84,6 +88,7 @@ def test_empty_file_is_refused(manager, data):
 
 # --- re-import ---------------------------------------------------------------------------------
 
+
 def test_reimport_updates_and_never_duplicates(manager):
     first = import_csv(manager, MANAGER_ID, SEED_CSV)
     assert (first.rows, first.inserted, first.updated, first.unchanged) == (2, 2, 0, 0)
@@ -91,9 +96,9 @@ def test_reimport_updates_and_never_duplicates(manager):
     assert (again.rows, again.inserted, again.updated, again.unchanged) == (2, 0, 0, 2)
     assert count(manager, Payer) == 2
 
-    changed = ("payer_code,bill_password,holder_name\n"
-               "100200,New-Password,Ana Novak Kranjc\n"
-               "100299,Brand-New,Nov Plačnik\n").encode("utf-8")
+    changed = (
+        "payer_code,bill_password,holder_name\n100200,New-Password,Ana Novak Kranjc\n100299,Brand-New,Nov Plačnik\n"
+    ).encode()
     report = import_csv(manager, MANAGER_ID, changed)
     assert (report.rows, report.inserted, report.updated, report.unchanged) == (2, 1, 1, 0)
     assert count(manager, Payer) == 3
@@ -121,12 +126,17 @@ def test_same_code_at_two_managers_are_two_payers(manager):
 
 # --- separators and encodings --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sep", [b";", b"\t", b","], ids=["semicolon", "tab", "comma"])
 def test_separators(manager, sep):
-    data = sep.join([b"payer_code", b"bill_password", b"holder_name", b"address"]) + b"\r\n" + \
-        sep.join([b"100300", b"Geslo1", b"Novak, Ana", b"\"Cesta 1; Ljubljana\""]) + b"\r\n"
+    data = (
+        sep.join([b"payer_code", b"bill_password", b"holder_name", b"address"])
+        + b"\r\n"
+        + sep.join([b"100300", b"Geslo1", b"Novak, Ana", b'"Cesta 1; Ljubljana"'])
+        + b"\r\n"
+    )
     if sep == b",":
-        data = data.replace(b"Novak, Ana", b"\"Novak, Ana\"")
+        data = data.replace(b"Novak, Ana", b'"Novak, Ana"')
     import_csv(manager, MANAGER_ID, data)
     payer = payers(manager)["100300"]
     assert (payer.holder_name, payer.address) == ("Novak, Ana", "Cesta 1; Ljubljana")
@@ -192,36 +202,39 @@ def test_windows_1250_bill_password_with_diacritics_verifies_as_typed_in_the_bro
 # --- all or nothing ----------------------------------------------------------------------------------
 
 BAD_FILES = {
-    "empty bill password": (b"payer_code,bill_password,holder_name\n"
-                            b"100200,Changed-1,Ana\n"
-                            b"100300,,Nobody\n", ["line 3: bill_password is empty"]),
-    "blank bill password": (b"payer_code,bill_password\n"
-                            b"100200,Changed-1\n"
-                            b"100300,   \n", ["line 3: bill_password is empty"]),
-    "empty payer code": (b"payer_code,bill_password\n"
-                         b"100200,Changed-1\n"
-                         b",Geslo\n", ["line 3: payer_code is empty"]),
-    "duplicate code": (b"payer_code,bill_password\n"
-                       b"100200,Changed-1\n"
-                       b"100300,Geslo\n"
-                       b"100 200,Other\n", ["line 4: payer code 100200 is already on line 2"]),
-    "too many values": (b"payer_code,bill_password\n"
-                        b"100200,Changed-1\n"
-                        b"100300,Geslo,extra\n", ["line 3: expected 2 values, found 3"]),
-    "too few values": (b"payer_code,bill_password,holder_name\n"
-                       b"100200,Changed-1,Ana\n"
-                       b"100300,Geslo\n", ["line 3: expected 3 values, found 2"]),
-    "over-long payer code": (b"payer_code,bill_password\n"
-                             b"100200,Changed-1\n" + b"9" * 65 + b",x\n",
-                             ["line 3: payer_code is longer than 64 characters"]),
-    "control character": (b"payer_code,bill_password,holder_name\n"
-                          b"100200,Changed-1,Ana\n"
-                          b"100300,Geslo,An\x07a\n", ["line 3: holder_name contains control characters"]),
-    "several errors": (b"payer_code,bill_password\n"
-                       b"100200,Changed-1\n"
-                       b"100300,\n"
-                       b"\n"
-                       b"100301,a,b\n", ["line 3: bill_password is empty", "line 5: expected 2 values, found 3"]),
+    "empty bill password": (
+        b"payer_code,bill_password,holder_name\n100200,Changed-1,Ana\n100300,,Nobody\n",
+        ["line 3: bill_password is empty"],
+    ),
+    "blank bill password": (
+        b"payer_code,bill_password\n100200,Changed-1\n100300,   \n",
+        ["line 3: bill_password is empty"],
+    ),
+    "empty payer code": (b"payer_code,bill_password\n100200,Changed-1\n,Geslo\n", ["line 3: payer_code is empty"]),
+    "duplicate code": (
+        b"payer_code,bill_password\n100200,Changed-1\n100300,Geslo\n100 200,Other\n",
+        ["line 4: payer code 100200 is already on line 2"],
+    ),
+    "too many values": (
+        b"payer_code,bill_password\n100200,Changed-1\n100300,Geslo,extra\n",
+        ["line 3: expected 2 values, found 3"],
+    ),
+    "too few values": (
+        b"payer_code,bill_password,holder_name\n100200,Changed-1,Ana\n100300,Geslo\n",
+        ["line 3: expected 3 values, found 2"],
+    ),
+    "over-long payer code": (
+        b"payer_code,bill_password\n100200,Changed-1\n" + b"9" * 65 + b",x\n",
+        ["line 3: payer_code is longer than 64 characters"],
+    ),
+    "control character": (
+        b"payer_code,bill_password,holder_name\n100200,Changed-1,Ana\n100300,Geslo,An\x07a\n",
+        ["line 3: holder_name contains control characters"],
+    ),
+    "several errors": (
+        b"payer_code,bill_password\n100200,Changed-1\n100300,\n\n100301,a,b\n",
+        ["line 3: bill_password is empty", "line 5: expected 2 values, found 3"],
+    ),
 }
 
 
@@ -253,13 +266,15 @@ def test_duplicates_across_batches_name_the_first_line_in_line_order(manager, mo
     """Duplicates are found a batch after the other errors (the database holds the codes seen): still reported by
     line, each naming the line the code first stood on; a second import on the same connection starts afresh."""
     monkeypatch.setattr(csv_import, "BATCH_SIZE", 2)
-    data = (b"payer_code,bill_password\n100300,A1\n100301,B1\n100302,C1\n100300,A2\n100303,\n"
-            b"100300,A3\n100302,C2\n")
+    data = b"payer_code,bill_password\n100300,A1\n100301,B1\n100302,C1\n100300,A2\n100303,\n100300,A3\n100302,C2\n"
     with pytest.raises(CsvImportError) as exc:
         import_csv(manager, MANAGER_ID, data)
-    assert error_lines(exc) == ["line 5: payer code 100300 is already on line 2", "line 6: bill_password is empty",
-                                "line 7: payer code 100300 is already on line 2",
-                                "line 8: payer code 100302 is already on line 4"]
+    assert error_lines(exc) == [
+        "line 5: payer code 100300 is already on line 2",
+        "line 6: bill_password is empty",
+        "line 7: payer code 100300 is already on line 2",
+        "line 8: payer code 100302 is already on line 4",
+    ]
     assert count(manager, Payer) == 0
     report = import_csv(manager, MANAGER_ID, b"payer_code,bill_password\n100300,A1\n100301,B1\n100302,C1\n")
     assert (report.rows, report.inserted) == (3, 3)

@@ -1,5 +1,6 @@
 """Payer imports under hypothesis: any list a billing system could export, in its encodings and separators,
 imports whole and verifies as typed; one broken row anywhere leaves the registry as it was."""
+
 from __future__ import annotations
 
 import csv
@@ -8,7 +9,6 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from registration_bridge import create_app
 from registration_bridge.csv_import import CsvImportError
 from registration_bridge.models import Payer

@@ -1,5 +1,6 @@
 """Each image's Dockerfile copies only what its build context (the folder, minus .dockerignore) holds: a file the
 context leaves out fails `docker compose build`, which no test here can run (no Docker engine)."""
+
 from __future__ import annotations
 
 import fnmatch

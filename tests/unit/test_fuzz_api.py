@@ -5,6 +5,7 @@ platform admin's access token (signed by a local key the app trusts instead of K
 the handlers instead of stopping at 401. For the admin API schemathesis also checks that leaving the token out
 is refused.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import json
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from registration_bridge import create_app
 from registration_bridge.access_tokens import AccessTokenVerifier
 from registration_bridge.api.openapi import SPEC
@@ -45,7 +45,8 @@ def seeded_app(request, tmp_path_factory):
         import_csv(app, MANAGER_ID, SEED_CSV)
         # the realm's key, without a Keycloak to publish it: the verifier (with its real checks) trusts REALM_KEY
         app.extensions["bridge.token_verifier"] = AccessTokenVerifier(
-            lambda kid: REALM_KEY.key if kid == REALM_KEY.kid else None, issuer=ISSUER, audience=AUDIENCE, leeway=30)
+            lambda kid: REALM_KEY.key if kid == REALM_KEY.kid else None, issuer=ISSUER, audience=AUDIENCE, leeway=30
+        )
         yield app
         app.extensions["bridge.engine"].dispose()
 
@@ -77,13 +78,16 @@ def test_no_input_makes_the_bridge_fail_or_break_its_contract(case, seeded_app):
         response = case.call(app=seeded_app)
     elif case.method == "POST" and not isinstance(case.body, NotSet):
         raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode("utf-8")
-        headers = {HEADER: sign(CALLBACK_SECRET, case.method.upper(), case.path, raw),
-                   "Content-Type": "application/json"}
+        headers = {
+            HEADER: sign(CALLBACK_SECRET, case.method.upper(), case.path, raw),
+            "Content-Type": "application/json",
+        }
         response = case.call(app=seeded_app, headers=headers, data=raw)
     else:
         response = case.call(app=seeded_app)
-    assert response.status_code < 500 or (case.path == "/v1/inquiries" and response.status_code == 503), \
+    assert response.status_code < 500 or (case.path == "/v1/inquiries" and response.status_code == 503), (
         f"{case.method} {case.path} answered {response.status_code}"
+    )
     # our own valid signature replaces the one schemathesis made up, so its "ignored auth" check does not apply
     # to the callbacks; for the admin API it does (a request without the token must be refused)
     excluded = [] if admin_api else [ignored_auth]
@@ -97,5 +101,7 @@ def test_no_input_makes_the_bridge_fail_or_break_its_contract(case, seeded_app):
         excluded.append(positive_data_acceptance)
     case.validate_response(response, excluded_checks=excluded)
     paths = {key.split(" ", 1)[1] for key in FUZZED}
-    record("fuzz (schemathesis): requests / 500s or contract breaks found",
-           f"{sum(FUZZED.values())} over {len(paths)} paths (all methods) / 0")
+    record(
+        "fuzz (schemathesis): requests / 500s or contract breaks found",
+        f"{sum(FUZZED.values())} over {len(paths)} paths (all methods) / 0",
+    )

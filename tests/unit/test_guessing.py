@@ -1,4 +1,5 @@
 """Guessing bill passwords: growing delays, a lock per payer code, a budget per client IP; never an oracle."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import insert, select
-
 from registration_bridge.cli import main as cli
 from registration_bridge.guessing import GuessingGuard, network_key
 from registration_bridge.metrics import GUESSING_UNDER_ATTACK
 from registration_bridge.models import VerificationAttempt, utcnow
+from sqlalchemy import insert, select
 
 from ..figures import record
 from .support import NOT_VERIFIED_ANSWER, PAYERS, VERIFY, attempt_outcomes, make_settings, sessions, verify_body
@@ -21,8 +21,13 @@ RIGHT = PAYERS["100200"]
 
 @pytest.fixture
 def settings(database_url):
-    return make_settings(database_url, ip_max_failures_per_hour=6, max_failures_per_hour=8,
-                         ip_max_failures_per_hour_under_attack=3, attack_check_seconds=0)
+    return make_settings(
+        database_url,
+        ip_max_failures_per_hour=6,
+        max_failures_per_hour=8,
+        ip_max_failures_per_hour_under_attack=3,
+        attack_check_seconds=0,
+    )
 
 
 def check(post_signed, password: str, code: str = "100200", ip: str = "192.0.2.10") -> dict:
@@ -112,8 +117,16 @@ def test_one_address_gets_a_failure_budget_per_hour_and_others_do_not_share_it(s
 def flood(app, failures: int, minutes_ago: float = 1) -> None:
     """`failures` wrong guesses, each from its own network and on its own code, as a botnet spreads them."""
     at = utcnow() - timedelta(minutes=minutes_ago)
-    rows = [{"manager_id": "staninvest", "payer_code": f"9{n}", "outcome": "wrong_bill_password",
-             "client_ip": f"2001:db8:{n // 65536:x}:{n % 65536:x}::1", "at": at} for n in range(failures)]
+    rows = [
+        {
+            "manager_id": "staninvest",
+            "payer_code": f"9{n}",
+            "outcome": "wrong_bill_password",
+            "client_ip": f"2001:db8:{n // 65536:x}:{n % 65536:x}::1",
+            "at": at,
+        }
+        for n in range(failures)
+    ]
     for row in rows:
         row["client_network"] = network_key(row["client_ip"])
     with sessions(app)() as s:

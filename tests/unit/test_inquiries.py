@@ -2,6 +2,7 @@
 
 The mail goes to a real SMTP server on a local port (tests/unit/smtp_sink.py), not to a mock of smtplib.
 """
+
 from __future__ import annotations
 
 import logging
@@ -9,10 +10,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
 from registration_bridge.inquiries import Inquiry, InquiryDesk, MailFailed, RateLimited
 from registration_bridge.models import InquiryLog, Manager, utcnow
+from sqlalchemy import select
 
 from .smtp_sink import SmtpSink
 from .support import MANAGER_ID, MANAGER_NAME, add_manager, count, make_settings, sessions
@@ -28,8 +28,14 @@ IP = "198.51.100.7"
 
 def inquiry_body(**overrides) -> dict:
     """A body as Keycloak's inquiry page sends it; a None override leaves the field out."""
-    body = {"manager_id": MANAGER_ID, "name": "Ana Novak", "email": "ana@example.si",
-            "message": "Zanima me, kdaj bo letni obračun stroškov.", "client_ip": IP, "locale": "sl"}
+    body = {
+        "manager_id": MANAGER_ID,
+        "name": "Ana Novak",
+        "email": "ana@example.si",
+        "message": "Zanima me, kdaj bo letni obračun stroškov.",
+        "client_ip": IP,
+        "locale": "sl",
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -43,8 +49,14 @@ def smtp():
 @pytest.fixture
 def settings(database_url, smtp):
     """The conftest's settings, with mail going to the local SMTP sink and small limits."""
-    return make_settings(database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from=MAIL_FROM,
-                         inquiries_per_ip_per_hour=PER_IP, inquiries_per_hour=OVERALL)
+    return make_settings(
+        database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        mail_from=MAIL_FROM,
+        inquiries_per_ip_per_hour=PER_IP,
+        inquiries_per_hour=OVERALL,
+    )
 
 
 @pytest.fixture
@@ -70,6 +82,7 @@ def log_rows(app, *ages: timedelta, client_ip: str | None = IP) -> None:
 
 
 # --- a sent inquiry --------------------------------------------------------------------------------
+
 
 def test_inquiry_is_accepted_with_the_managers_name(send):
     response = send()
@@ -107,8 +120,10 @@ def test_the_message_is_in_the_body_with_its_line_breaks(send, smtp):
     assert "ana@example.si" in body
 
 
-@pytest.mark.parametrize(("name", "code"), [("Ana\nNovak", "invalid_characters"), ("Ana\x07Novak", "invalid_characters"),
-                                          ("A" * 201, "too_long")])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Ana\nNovak", "invalid_characters"), ("Ana\x07Novak", "invalid_characters"), ("A" * 201, "too_long")],
+)
 def test_a_name_that_can_not_be_a_display_name_is_a_field_error(send, smtp, managers, name, code):
     response = send(name=name)
     assert response.status_code == 400
@@ -125,8 +140,12 @@ def test_a_long_message_arrives_whole(send, smtp):
 
 
 def test_blanks_around_the_fields_are_dropped(send, smtp):
-    assert send(manager_id=f" {MANAGER_ID} ", name="  Ana Novak ", email=" ana@example.si ",
-                message="\n  Vprašanje  \n").status_code == 202
+    assert (
+        send(
+            manager_id=f" {MANAGER_ID} ", name="  Ana Novak ", email=" ana@example.si ", message="\n  Vprašanje  \n"
+        ).status_code
+        == 202
+    )
     mail = smtp.received[0].message
     assert mail["Subject"] == "Povpraševanje z eSoseske: Ana Novak"
     assert mail["Reply-To"].addresses[0].addr_spec == "ana@example.si"
@@ -155,12 +174,19 @@ def test_the_manager_list_does_not_reveal_contact_addresses(managers, client):
 
 # --- what the visitor can fix ----------------------------------------------------------------------
 
+
 def test_empty_fields_are_each_required(send, smtp):
     response = send(manager_id="", name="", email="", message="")
     assert response.status_code == 400
-    assert response.get_json() == {"ok": False, "errors": [
-        {"field": "manager_id", "code": "required"}, {"field": "name", "code": "required"},
-        {"field": "email", "code": "required"}, {"field": "message", "code": "required"}]}
+    assert response.get_json() == {
+        "ok": False,
+        "errors": [
+            {"field": "manager_id", "code": "required"},
+            {"field": "name", "code": "required"},
+            {"field": "email", "code": "required"},
+            {"field": "message", "code": "required"},
+        ],
+    }
     assert smtp.received == []
 
 
@@ -169,8 +195,9 @@ def test_blank_fields_are_required(send):
     assert errors == [{"field": "name", "code": "required"}, {"field": "message", "code": "required"}]
 
 
-@pytest.mark.parametrize("email", ["ana", "ana@", "ana@example", "@example.si", "ana novak@example.si",
-                                   "ana@example .si", "ana@@example.si"])
+@pytest.mark.parametrize(
+    "email", ["ana", "ana@", "ana@example", "@example.si", "ana novak@example.si", "ana@example .si", "ana@@example.si"]
+)
 def test_an_address_that_is_not_one_is_invalid(send, smtp, email):
     response = send(email=email)
     assert response.status_code == 400
@@ -178,7 +205,7 @@ def test_an_address_that_is_not_one_is_invalid(send, smtp, email):
     assert smtp.received == []
 
 
-@pytest.mark.parametrize("email", ["x,y@evil.com", "a<b@x.si", "\"a\"@x.si", "žan@primer.si", "ana@primer.šk"])
+@pytest.mark.parametrize("email", ["x,y@evil.com", "a<b@x.si", '"a"@x.si', "žan@primer.si", "ana@primer.šk"])
 def test_an_address_a_reply_could_not_reach_is_refused_not_mangled(send, smtp, email):
     response = send(email=email)
     assert response.status_code == 400
@@ -215,7 +242,10 @@ def test_a_manager_without_a_contact_address_takes_no_inquiries(send, smtp):
 def test_several_field_errors_come_together(send):
     errors = send(manager_id="nobody", email="ana", message="x" * 2001).get_json()["errors"]
     assert sorted((e["field"], e["code"]) for e in errors) == [
-        ("email", "invalid_email"), ("manager_id", "unknown_manager"), ("message", "too_long")]
+        ("email", "invalid_email"),
+        ("manager_id", "unknown_manager"),
+        ("message", "too_long"),
+    ]
 
 
 def test_refused_inquiries_do_not_count_against_the_limit(send, managers):
@@ -226,6 +256,7 @@ def test_refused_inquiries_do_not_count_against_the_limit(send, managers):
 
 
 # --- rate limits -----------------------------------------------------------------------------------
+
 
 def test_too_many_inquiries_from_one_address_are_refused(send, smtp):
     for _ in range(PER_IP):
@@ -264,6 +295,7 @@ def test_inquiries_within_the_last_hour_count(send, managers):
 
 # --- the mail server is down or refuses ------------------------------------------------------------
 
+
 def test_refused_mail_is_mail_unavailable_and_leaves_no_log_row(send, smtp, managers):
     smtp.refuse_data = True
     response = send()
@@ -291,6 +323,7 @@ def test_failed_sends_do_not_use_up_the_senders_allowance(send, smtp):
 
 # --- the request itself ----------------------------------------------------------------------------
 
+
 def test_unsigned_inquiry_is_refused(managers, post_signed, smtp):
     response = post_signed(INQUIRIES, inquiry_body(), signature="")
     assert response.status_code == 401
@@ -303,16 +336,27 @@ def test_inquiry_signed_with_another_secret_is_refused(managers, post_signed, sm
     assert smtp.received == []
 
 
-@pytest.mark.parametrize("body", [
-    inquiry_body(phone="041 123 456"),
-    inquiry_body(name=None),
-    inquiry_body(message=7),
-    inquiry_body(email="ana@example.si\r\nBcc: victim@example.si"),
-    inquiry_body(message="Pozdravljeni\x00"),
-    inquiry_body(message="Pozdravljeni\x1b[31m"),
-    inquiry_body(name="A" * 4001),
-], ids=["unknown field", "missing name", "message not a string", "header injection in email", "NUL in message",
-        "escape in message", "name beyond any bound"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        inquiry_body(phone="041 123 456"),
+        inquiry_body(name=None),
+        inquiry_body(message=7),
+        inquiry_body(email="ana@example.si\r\nBcc: victim@example.si"),
+        inquiry_body(message="Pozdravljeni\x00"),
+        inquiry_body(message="Pozdravljeni\x1b[31m"),
+        inquiry_body(name="A" * 4001),
+    ],
+    ids=[
+        "unknown field",
+        "missing name",
+        "message not a string",
+        "header injection in email",
+        "NUL in message",
+        "escape in message",
+        "name beyond any bound",
+    ],
+)
 def test_malformed_inquiry_gets_400(managers, post_signed, smtp, body):
     response = post_signed(INQUIRIES, body)
     assert response.status_code == 400
@@ -322,6 +366,7 @@ def test_malformed_inquiry_gets_400(managers, post_signed, smtp, body):
 
 
 # --- the desk on its own ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def desk_for(managers):

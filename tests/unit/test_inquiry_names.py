@@ -3,6 +3,7 @@
 The mail the manager gets must name exactly the validated sender in Reply-To, as a mail program parses it
 (email.utils.getaddresses on the bytes that arrived); a bad name is a 400 with a field error; no name is a 5xx.
 """
+
 from __future__ import annotations
 
 import email
@@ -24,15 +25,23 @@ MAX_NAME = 200
 @pytest.fixture
 def settings(database_url, smtp):
     """Mail to the local SMTP sink; limits high enough for the fuzz (the limits have their own tests)."""
-    return make_settings(database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, mail_from=MAIL_FROM,
-                         inquiries_per_ip_per_hour=100_000, inquiries_per_hour=100_000)
+    return make_settings(
+        database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        mail_from=MAIL_FROM,
+        inquiries_per_ip_per_hour=100_000,
+        inquiries_per_hour=100_000,
+    )
 
 
 def reply_to(received: Received) -> list[tuple[str, str]]:
     """Reply-To as a mail program reads the raw message (not the library that wrote it): (shown name, address)."""
     raw = email.message_from_bytes(received.data, policy=email.policy.compat32)
-    return [(str(email.header.make_header(email.header.decode_header(name))), address)
-            for name, address in email.utils.getaddresses(raw.get_all("Reply-To", []))]
+    return [
+        (str(email.header.make_header(email.header.decode_header(name))), address)
+        for name, address in email.utils.getaddresses(raw.get_all("Reply-To", []))
+    ]
 
 
 def header_addresses(received: Received, header: str) -> list[str]:
@@ -68,13 +77,27 @@ def test_generated_names_never_give_a_5xx_nor_a_second_reply_address(send, smtp)
             assert len(smtp.received) == before
     assert [s for s in statuses if s >= 500] == []
     sent = statuses.count(202)
-    print(f"\nFIGURE bridge name fuzz: {len(names)} names, {sum(s >= 500 for s in statuses)} 5xx, "
-          f"{sent} sent, Reply-To == sender in {sent} of {sent}")
+    print(
+        f"\nFIGURE bridge name fuzz: {len(names)} names, {sum(s >= 500 for s in statuses)} 5xx, "
+        f"{sent} sent, Reply-To == sender in {sent} of {sent}"
+    )
 
 
-@pytest.mark.parametrize("name", ["Ana Novak", "Žiga Čeč", "Jean-Luc O’Brien", "Ana (Staninvest)",
-                                  "Novak & Novak", "Dr. Ana Marija Novak-Kranjc", "José Ñúñez", "Ана Новак",
-                                  "李小龍", "A" * MAX_NAME])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ana Novak",
+        "Žiga Čeč",
+        "Jean-Luc O’Brien",
+        "Ana (Staninvest)",
+        "Novak & Novak",
+        "Dr. Ana Marija Novak-Kranjc",
+        "José Ñúñez",
+        "Ана Новак",
+        "李小龍",
+        "A" * MAX_NAME,
+    ],
+)
 def test_real_names_are_sent_with_exactly_the_sender_to_reply_to(send, smtp, name):
     response = send(name=name, email=SENDER, client_ip=None)
     assert response.status_code == 202, response.get_json()
@@ -100,5 +123,7 @@ def test_a_name_error_comes_with_the_other_field_errors(send, smtp):
     response = send(name=f"Ana, {ATTACKER}", email="ni-naslov")
     assert response.status_code == 400
     assert sorted((e["field"], e["code"]) for e in response.get_json()["errors"]) == [
-        ("email", "invalid_email"), ("name", "invalid_characters")]
+        ("email", "invalid_email"),
+        ("name", "invalid_characters"),
+    ]
     assert smtp.received == []

@@ -2,6 +2,7 @@
 (keycloak-theme/docker/check-secrets-then-start.sh) must refuse, naming the variable, and never run kc.sh.
 
 No Docker engine here: the script itself runs, next to a fake kc.sh that records that it was started."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,13 @@ def image_bin(tmp_path: Path) -> Path:
 
 def start(image_bin: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", **{name: value for name, value in environment.items() if value is not None}}
-    return subprocess.run([str(image_bin / SCRIPT.name), "start", "--optimized", "--import-realm"], env=env,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [str(image_bin / SCRIPT.name), "start", "--optimized", "--import-realm"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def strong_environment() -> dict[str, str]:
@@ -66,14 +72,23 @@ def started(image_bin: Path) -> bool:
 def test_the_image_starts_through_the_check():
     assert exec_form(DOCKERFILE, "ENTRYPOINT") == [f"/opt/keycloak/bin/{SCRIPT.name}"]
     copies = [arguments for name, arguments in instructions(DOCKERFILE) if name == "COPY"]
-    assert any(f"docker/{SCRIPT.name}" in arguments and arguments.endswith("/opt/keycloak/bin/") for arguments in copies)
+    assert any(
+        f"docker/{SCRIPT.name}" in arguments and arguments.endswith("/opt/keycloak/bin/") for arguments in copies
+    )
 
 
 def test_the_check_covers_every_secret_keycloak_gets():
     names = set(checked_names())
     assert realm_secret_placeholders() <= names
-    assert {"KC_BOOTSTRAP_ADMIN_PASSWORD", "KC_DB_PASSWORD", "BRIDGE_CALLBACK_SECRET", "BRIDGE_KEYCLOAK_CLIENT_SECRET",
-            "BRIDGE_OPS_CLIENT_SECRET", "PORTAL_DEMO_CLIENT_SECRET", "PAYER_ADMIN_CLI_SECRET"} <= names
+    assert {
+        "KC_BOOTSTRAP_ADMIN_PASSWORD",
+        "KC_DB_PASSWORD",
+        "BRIDGE_CALLBACK_SECRET",
+        "BRIDGE_KEYCLOAK_CLIENT_SECRET",
+        "BRIDGE_OPS_CLIENT_SECRET",
+        "PORTAL_DEMO_CLIENT_SECRET",
+        "PAYER_ADMIN_CLI_SECRET",
+    } <= names
     assert names <= set(compose_keycloak_environment())
 
 
@@ -88,8 +103,14 @@ def test_with_the_example_env_file_keycloak_refuses_to_start_naming_every_secret
 @pytest.mark.parametrize("name", sorted(realm_secret_placeholders() | {"KC_BOOTSTRAP_ADMIN_PASSWORD"}))
 def test_each_realm_dev_default_or_example_value_is_refused(name, image_bin):
     realm_default = realm_placeholders().get(name)
-    for placeholder in filter(None, {realm_default, EXAMPLE.get(name), EXAMPLE.get("KEYCLOAK_ADMIN_PASSWORD")
-                                     if name == "KC_BOOTSTRAP_ADMIN_PASSWORD" else None}):
+    for placeholder in filter(
+        None,
+        {
+            realm_default,
+            EXAMPLE.get(name),
+            EXAMPLE.get("KEYCLOAK_ADMIN_PASSWORD") if name == "KC_BOOTSTRAP_ADMIN_PASSWORD" else None,
+        },
+    ):
         result = start(image_bin, {**strong_environment(), name: placeholder})
         assert result.returncode != 0 and not started(image_bin), placeholder
         assert name in result.stderr

@@ -1,4 +1,5 @@
 """GET /v1/managers (the form's drop-down) and GET /healthz (what the orchestrator watches)."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,18 +15,21 @@ def test_managers_are_listed_by_name_with_id_and_name(app, client):
     add_manager(app, "domovanje", "Domovanje d.o.o.")
     response = client.get("/v1/managers")
     assert response.status_code == 200
-    assert response.get_json() == {"managers": [
-        {"id": "zz-upravnik", "name": "Agencija Dom d.o.o."},
-        {"id": "domovanje", "name": "Domovanje d.o.o."},
-        {"id": "staninvest", "name": "Staninvest d.o.o."},
-    ]}
+    assert response.get_json() == {
+        "managers": [
+            {"id": "zz-upravnik", "name": "Agencija Dom d.o.o."},
+            {"id": "domovanje", "name": "Domovanje d.o.o."},
+            {"id": "staninvest", "name": "Staninvest d.o.o."},
+        ]
+    }
 
 
 def test_renamed_manager_is_listed_once_with_its_new_name(app, client):
     add_manager(app, "staninvest", "Staninvest d.o.o.")
     add_manager(app, "staninvest", "Staninvest upravljanje d.o.o.")
     assert client.get("/v1/managers").get_json() == {
-        "managers": [{"id": "staninvest", "name": "Staninvest upravljanje d.o.o."}]}
+        "managers": [{"id": "staninvest", "name": "Staninvest upravljanje d.o.o."}]
+    }
 
 
 def test_no_managers_is_an_empty_list(client):

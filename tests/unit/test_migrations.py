@@ -3,6 +3,7 @@
 A change to models.py without a migration fails test_migrated_schema_matches_the_models: write one with
 `.venv/bin/registration-bridge db revision -m "what changed"` (see the README).
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,11 +12,10 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, insert, select, text
-
 from registration_bridge import schema
 from registration_bridge.db import make_engine
 from registration_bridge.models import Base, Manager, utcnow
+from sqlalchemy import Column, Integer, MetaData, Table, insert, inspect, select, text
 
 from .support import run_threads
 
@@ -57,8 +57,9 @@ def test_a_database_built_before_migrations_is_stamped_and_keeps_its_data(engine
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
     with engine.begin() as connection:
-        connection.execute(insert(Manager.__table__).values(id="staninvest", name="Staninvest d.o.o.",
-                                                            created_at=utcnow()))
+        connection.execute(
+            insert(Manager.__table__).values(id="staninvest", name="Staninvest d.o.o.", created_at=utcnow())
+        )
     caplog.set_level(logging.INFO, logger="registration_bridge")
     schema.upgrade(engine)
     assert schema.current_revision(engine) == schema.head_revision()
@@ -112,9 +113,19 @@ def test_0003_gives_the_attempts_of_older_versions_their_network(engine):
     schema.upgrade(engine, "0002")
     attempts = Table("verification_attempts", MetaData(), autoload_with=engine)
     with engine.begin() as connection:
-        connection.execute(insert(attempts), [
-            {"at": utcnow(), "manager_id": "staninvest", "payer_code": "1", "outcome": "wrong_bill_password",
-             "client_ip": ip} for ip in ("198.51.100.7", "2001:db8:5:7::1", "::ffff:192.0.2.1", "junk", None)])
+        connection.execute(
+            insert(attempts),
+            [
+                {
+                    "at": utcnow(),
+                    "manager_id": "staninvest",
+                    "payer_code": "1",
+                    "outcome": "wrong_bill_password",
+                    "client_ip": ip,
+                }
+                for ip in ("198.51.100.7", "2001:db8:5:7::1", "::ffff:192.0.2.1", "junk", None)
+            ],
+        )
     schema.upgrade(engine)
     with engine.connect() as connection:
         networks = connection.execute(text("SELECT client_network FROM verification_attempts ORDER BY id")).scalars()

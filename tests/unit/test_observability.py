@@ -1,4 +1,5 @@
 """What operators see: JSON log lines that carry Keycloak's correlation id, and Prometheus metrics."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,6 @@ import logging
 import re
 
 import pytest
-
 from registration_bridge.logs import CORRELATION_HEADER, JsonFormatter
 from registration_bridge.metrics import exposition
 from registration_bridge.settings import Settings, SettingsError
@@ -32,15 +32,22 @@ def test_a_check_is_logged_as_json_under_the_correlation_id_keycloak_sent(seeded
     assert response.headers[CORRELATION_HEADER] == "reg-7f3a"
     [line] = [entry for entry in json_log() if entry.get("event") == "payer_check"]
     assert line["correlation_id"] == "reg-7f3a"
-    assert (line["level"], line["manager_id"], line["payer_code"], line["outcome"]) == \
-        ("INFO", "staninvest", "100200", "verified")
+    assert (line["level"], line["manager_id"], line["payer_code"], line["outcome"]) == (
+        "INFO",
+        "staninvest",
+        "100200",
+        "verified",
+    )
     assert PAYERS["100200"] not in json.dumps(json_log())
 
 
 def test_the_verify_and_the_claim_of_one_registration_share_its_id(seeded, post_signed, json_log):
     verified = post_signed(VERIFY, verify_body(), headers={CORRELATION_HEADER: "reg-1"}).get_json()
-    post_signed("/v1/registrations/claims", {"ticket": verified["ticket"], "user_id": "user-1"},
-                headers={CORRELATION_HEADER: "reg-1"})
+    post_signed(
+        "/v1/registrations/claims",
+        {"ticket": verified["ticket"], "user_id": "user-1"},
+        headers={CORRELATION_HEADER: "reg-1"},
+    )
     events = {entry["event"]: entry["correlation_id"] for entry in json_log() if "event" in entry}
     assert events == {"payer_check": "reg-1", "payer_claim": "reg-1"}
 
@@ -74,6 +81,7 @@ def test_metrics_count_checks_by_outcome_and_time_the_calls(seeded, client, post
     assert metric(client, "bridge_payer_checks_total", outcome="verified") == verified + 1
     assert metric(client, "bridge_payer_checks_total", outcome="wrong_bill_password") == wrong + 2
     assert metric(client, "bridge_request_duration_seconds_count", endpoint=VERIFY, status="200") == timed + 3
+
 
 def test_the_apps_port_has_no_metrics(client):
     assert client.get("/metrics").status_code == 404

@@ -1,4 +1,5 @@
 """A claim whose registration never committed (the bridge died before Keycloak heard back) blocks no one."""
+
 from __future__ import annotations
 
 import socket
@@ -8,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 import responses
+from registration_bridge.models import Claim
 from sqlalchemy import select
 
-from registration_bridge.models import Claim
-
-from .support import CLAIMS, claims_by_payer, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, make_settings, sessions, verify_body
+from .support import CLAIMS, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, claims_by_payer, make_settings, sessions, verify_body
 
 KEYCLOAK = "http://kc"
 TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
@@ -72,6 +72,7 @@ def test_a_fresh_claim_is_never_questioned(seeded, post_signed, ticket_for):
 
 # --- the callback's own Keycloak client: one per app, its token reused, a short timeout --------------------------
 
+
 def test_two_orphan_checks_in_one_app_ask_for_one_token(claimed, post_signed):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         keycloak_says(rsps, 200)
@@ -102,11 +103,13 @@ def silent_keycloak():
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-def test_a_keycloak_that_does_not_answer_leaves_the_claim_standing_within_the_budget(claimed, post_signed,
-                                                                                     silent_keycloak):
+def test_a_keycloak_that_does_not_answer_leaves_the_claim_standing_within_the_budget(
+    claimed, post_signed, silent_keycloak
+):
     timeout = 1.0
-    claimed.extensions["bridge.settings"] = replace(claimed.extensions["bridge.settings"], keycloak_url=silent_keycloak,
-                                                    keycloak_timeout_seconds=timeout)
+    claimed.extensions["bridge.settings"] = replace(
+        claimed.extensions["bridge.settings"], keycloak_url=silent_keycloak, keycloak_timeout_seconds=timeout
+    )
 
     started = time.monotonic()
     answer = post_signed(VERIFY, verify_body(bill_password=PAYERS["100200"])).get_json()

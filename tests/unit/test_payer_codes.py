@@ -1,12 +1,12 @@
 """The payer-code rule and the account format, checked against the vectors shared with the Keycloak provider
 (keycloak-theme PayerAccountsTest reads the same file): both sides must turn a pasted code into the same code."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
-
 from registration_bridge.payer_accounts import REMOVED, format_account, normalize_payer_code, parse_account
 
 VECTORS = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "payer-codes.json").read_text("utf-8"))

@@ -1,6 +1,7 @@
 """What each port of the bridge gives away or lets an attacker hold, with the bridge under gunicorn as in
 production: the port Keycloak calls shows nothing that tells check outcomes apart (metrics are on the scraper's
 port), and slow clients of the admin API can not take the workers that answer Keycloak's 3-second callbacks."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,19 @@ from .support import PAYERS, verify_body
 
 KEYCLOAK_TIMEOUT_SECONDS = 3  # BRIDGE_TIMEOUT_MS of the realm: past it the resident sees "try again later"
 # what an attacker can ask the public port for without a signature: every route of the bridge, and guesses
-PUBLIC_PATHS = ("/metrics", "/metrics/", "/healthz", "/openapi.json", "/v1/managers", "/", "/status", "/debug",
-                "/v1/managers/staninvest/claims", "/v1/managers/staninvest/audit", "/v1/registrations/verify")
+PUBLIC_PATHS = (
+    "/metrics",
+    "/metrics/",
+    "/healthz",
+    "/openapi.json",
+    "/v1/managers",
+    "/",
+    "/status",
+    "/debug",
+    "/v1/managers/staninvest/claims",
+    "/v1/managers/staninvest/audit",
+    "/v1/registrations/verify",
+)
 VARYING_HEADERS = {"date", "x-correlation-id"}
 
 
@@ -95,8 +107,9 @@ def test_slow_clients_of_the_admin_api_do_not_fail_a_registration_check(bridge):
         for _ in range(10):
             started = time.perf_counter()
             try:
-                response = bridge.verify(verify_body(payer_code="100200", bill_password=PAYERS["100200"]),
-                                         timeout=KEYCLOAK_TIMEOUT_SECONDS)
+                response = bridge.verify(
+                    verify_body(payer_code="100200", bill_password=PAYERS["100200"]), timeout=KEYCLOAK_TIMEOUT_SECONDS
+                )
                 answered += response.status_code == 200 and response.json()["ok"] is True
             except requests.RequestException:
                 pass
@@ -106,7 +119,9 @@ def test_slow_clients_of_the_admin_api_do_not_fail_a_registration_check(bridge):
         trickler.join()
         for connection in connections:
             connection.close()
-    record("verify answered ok while 8 slow clients hold the admin API",
-           f"{answered}/10, slowest {max(latencies) * 1000:.0f} ms")
+    record(
+        "verify answered ok while 8 slow clients hold the admin API",
+        f"{answered}/10, slowest {max(latencies) * 1000:.0f} ms",
+    )
     assert answered == 10, latencies
     assert max(latencies) < KEYCLOAK_TIMEOUT_SECONDS

@@ -1,5 +1,6 @@
 """Attack: start the bridge in production with the published placeholders (.env.example, the realm file's dev
 defaults) or with one-character secrets. It must refuse, naming the variable, before touching anything."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +8,10 @@ import secrets
 import subprocess
 
 import pytest
+from registration_bridge.settings import MIN_SECRET_BYTES, Settings, SettingsError, weak_secret_reason
 
 from devstack.layout import VENV_BIN
 from devstack.realm_placeholders import realm_placeholders
-from registration_bridge.settings import MIN_SECRET_BYTES, Settings, SettingsError, weak_secret_reason
 
 from .compose import read_env_file
 
@@ -30,8 +31,9 @@ def strong_environment() -> dict[str, str]:
 def run_cli(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """The real `registration-bridge` command, with only these settings (no dev value leaks in from the shell)."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **environ}
-    return subprocess.run([str(VENV_BIN / "registration-bridge"), *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [str(VENV_BIN / "registration-bridge"), *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def published_values() -> set[str]:
@@ -64,11 +66,19 @@ def test_the_cli_runs_in_production_with_strong_secrets(tmp_path):
 
 
 def test_the_app_under_gunicorn_refuses_to_start_with_the_example_env_values(tmp_path):
-    environ = {"BRIDGE_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}",
-               **{name: EXAMPLE[name] for name in SECRETS}}
+    environ = {
+        "BRIDGE_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}",
+        **{name: EXAMPLE[name] for name in SECRETS},
+    }
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **environ}
-    result = subprocess.run([str(VENV_BIN / "python"), "-c", "from registration_bridge import create_app; create_app()"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", "from registration_bridge import create_app; create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     for name in SECRETS:
         assert name in result.stderr

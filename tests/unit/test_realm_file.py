@@ -1,4 +1,5 @@
 """realm-export.json carries no production secret: every secret is an ${ENV} placeholder with a marked dev default."""
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,10 @@ def test_the_realm_file_has_no_key_material():
 def test_the_admin_api_layout_of_the_realm_matches_what_the_bridge_checks():
     import csv
 
-    from devstack.layout import DEMO_DIR
     from registration_bridge.admin_access import MANAGER_STAFF_GROUP, PLATFORM_ADMIN_ROLE
     from registration_bridge.settings import Settings
+
+    from devstack.layout import DEMO_DIR
 
     realm = json.loads(REALM_FILE.read_text(encoding="utf-8"))
     assert PLATFORM_ADMIN_ROLE in [role["name"] for role in realm["roles"]["realm"]]
@@ -66,8 +68,11 @@ def test_the_admin_api_layout_of_the_realm_matches_what_the_bridge_checks():
     assert clients["payer-admin-cli"]["defaultClientScopes"].count("payer-admin-api") == 1
     assert clients["payer-admin-cli"]["secret"].startswith("${PAYER_ADMIN_CLI_SECRET:")
     # only the staff scripts' client gets the audience: a resident's portal token must not work on the admin API
-    assert [cid for cid, c in clients.items() if "payer-admin-api" in c.get("defaultClientScopes", [])
-            + c.get("optionalClientScopes", [])] == ["payer-admin-cli"]
+    assert [
+        cid
+        for cid, c in clients.items()
+        if "payer-admin-api" in c.get("defaultClientScopes", []) + c.get("optionalClientScopes", [])
+    ] == ["payer-admin-cli"]
     assert "payer-admin-api" not in realm["defaultDefaultClientScopes"] + realm["defaultOptionalClientScopes"]
 
 
@@ -103,8 +108,11 @@ def test_no_client_accepts_a_wildcard_redirect_of_the_demo_clients():
 
 
 def test_every_public_client_with_a_browser_flow_requires_pkce_s256():
-    public = [c for c in clients().values() if c.get("publicClient") and c.get("standardFlowEnabled", True)
-              and not c.get("bearerOnly")]
+    public = [
+        c
+        for c in clients().values()
+        if c.get("publicClient") and c.get("standardFlowEnabled", True) and not c.get("bearerOnly")
+    ]
     assert {"account", "account-console"} <= {c["clientId"] for c in public}
     for client in public:
         assert client.get("attributes", {}).get("pkce.code.challenge.method") == "S256", client["clientId"]
@@ -117,7 +125,9 @@ def test_the_add_manager_links_codes_can_not_be_redeemed():
     link = clients()["add-manager-link"]
     assert link["publicClient"] is False and "secret" not in link
     assert link["clientAuthenticatorType"] == "client-secret"
-    assert "redirect_uri=${KEYCLOAK_PUBLIC_URL:http://localhost:8080}%2Frealms%2Fesoseska%2Faccount%2F" in link["baseUrl"]
+    assert (
+        "redirect_uri=${KEYCLOAK_PUBLIC_URL:http://localhost:8080}%2Frealms%2Fesoseska%2Faccount%2F" in link["baseUrl"]
+    )
 
 
 def test_staff_scripts_use_the_device_grant_not_the_password_grant():
@@ -146,6 +156,7 @@ def test_platform_admins_need_an_otp_in_the_browser_flow():
 
 def test_every_text_fits_keycloaks_255_character_columns():
     """Keycloak refuses the whole import (the server does not start) for one description or link too long."""
+
     def texts(node, path=""):
         if isinstance(node, dict):
             for key, value in node.items():
@@ -153,7 +164,14 @@ def test_every_text_fits_keycloaks_255_character_columns():
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 yield from texts(value, f"{path}[{index}]")
-        elif isinstance(node, str) and path.rsplit(".", 1)[-1] in ("description", "baseUrl", "rootUrl", "name", "alias"):
+        elif isinstance(node, str) and path.rsplit(".", 1)[-1] in (
+            "description",
+            "baseUrl",
+            "rootUrl",
+            "name",
+            "alias",
+        ):
             yield path, node
+
     too_long = {path: len(value) for path, value in texts(realm()) if len(value) > 255}
     assert too_long == {}

@@ -1,10 +1,10 @@
 """The realm's keys: cached, fetched again when old or when a token names an unknown key id, but not too often."""
+
 from __future__ import annotations
 
 import pytest
 import responses
 from joserfc.jwk import KeySet
-
 from registration_bridge.realm_keys import KeysUnavailable, RealmKeys, fetch_jwks
 
 from .tokens import JWKS_URL, SigningKey, jwks
@@ -36,6 +36,7 @@ def fetches(published):
     def fetch() -> KeySet:
         calls.append(1)
         return KeySet.import_key_set(jwks(*published["keys"], with_encryption_key=False))
+
     fetch.calls = calls
     return fetch
 
@@ -85,6 +86,7 @@ def test_a_failed_fetch_raises_and_the_next_call_tries_again(clock, published):
     def failing() -> KeySet:
         attempts.append(1)
         raise KeysUnavailable("down")
+
     keys = realm_keys(failing, clock)
     for _ in range(2):
         with pytest.raises(KeysUnavailable):
@@ -102,8 +104,15 @@ def test_fetch_jwks_keeps_only_signing_keys_and_uses_a_timeout():
 
 
 @responses.activate
-@pytest.mark.parametrize("answer", [{"status": 500}, {"json": {"nokeys": 1}}, {"json": {"keys": "x"}},
-                                    {"json": {"keys": [{"kty": "RSA", "use": "enc", "n": "x", "e": "AQAB"}]}}])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 500},
+        {"json": {"nokeys": 1}},
+        {"json": {"keys": "x"}},
+        {"json": {"keys": [{"kty": "RSA", "use": "enc", "n": "x", "e": "AQAB"}]}},
+    ],
+)
 def test_fetch_jwks_raises_keys_unavailable_for_anything_but_signing_keys(answer):
     responses.get(JWKS_URL, **answer)
     with pytest.raises(KeysUnavailable):

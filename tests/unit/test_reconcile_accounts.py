@@ -1,4 +1,5 @@
 """Reconcile reads Keycloak's payer_accounts with the one account format (payer_accounts.parse_account)."""
+
 from __future__ import annotations
 
 from registration_bridge.keycloak_gateway import LinkedUser
@@ -25,8 +26,9 @@ class FakeGateway:
 def test_accounts_are_split_at_the_first_colon_and_a_value_without_one_is_unknown(seeded):
     user = LinkedUser("u1", None, "Ana", payer_accounts=["staninvest:100200", "staninvest:100:200", "100200"])
     with sessions(seeded)() as s:
-        findings = Reconciler(PayerRegistry(s, seeded.extensions["bridge.hasher"]), FakeGateway(user),
-                              dry_run=True).run()
+        findings = Reconciler(
+            PayerRegistry(s, seeded.extensions["bridge.hasher"]), FakeGateway(user), dry_run=True
+        ).run()
     assert [(f.action, f.detail) for f in findings] == [
         ("claimed", "staninvest:100200 (linked in Keycloak, now claimed)"),
         ("unknown", "staninvest:100:200 is not in the payer registry"),

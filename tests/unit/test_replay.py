@@ -1,16 +1,16 @@
 """A captured callback sent again is refused, and changes nothing."""
+
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-from sqlalchemy.exc import OperationalError
-
 from registration_bridge import replay
 from registration_bridge.models import SeenSignature, VerificationAttempt, utcnow
 from registration_bridge.signing import HEADER, sign
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from ..figures import record
 from .support import CLAIMS, VERIFY, count, sessions, verify_body
@@ -71,8 +71,10 @@ def test_a_refused_claim_is_still_one_use_of_its_signature(seeded, client):
 
 
 def test_a_call_that_failed_on_the_server_leaves_nothing_and_may_be_sent_again(seeded, client, monkeypatch):
-    # the signature and the attempt row are one transaction: a 503 leaves neither, so the same call sent again is not a replay
+    # the signature and the attempt row are one transaction: a 503 leaves neither,
+    # so the same call sent again is not a replay
     from registration_bridge.payer_registry import PayerRegistry
+
     real_check = PayerRegistry.check
 
     def failing_once(self, *args):

@@ -1,10 +1,15 @@
 """Settings come from the environment; production refuses dev secrets and bad numbers stop the start."""
+
 from __future__ import annotations
 
 import pytest
-
-from registration_bridge.settings import (DEV_BILL_PASSWORD_KEY, DEV_CALLBACK_SECRET, DEV_KEYCLOAK_CLIENT_SECRET,
-                                          Settings, SettingsError)
+from registration_bridge.settings import (
+    DEV_BILL_PASSWORD_KEY,
+    DEV_CALLBACK_SECRET,
+    DEV_KEYCLOAK_CLIENT_SECRET,
+    Settings,
+    SettingsError,
+)
 
 S1, S2, S3 = ("1" * 32, "2" * 32, "3" * 32)
 REAL_SECRETS = {"BRIDGE_CALLBACK_SECRET": S1, "BRIDGE_BILL_PASSWORD_KEY": S2, "BRIDGE_KEYCLOAK_CLIENT_SECRET": S3}
@@ -35,23 +40,30 @@ def test_production_names_only_the_secret_left_at_its_dev_default(left_at_dev):
     assert [name for name in REAL_SECRETS if name in str(exc.value)] == [left_at_dev]
 
 
-@pytest.mark.parametrize("name, dev_value", [("BRIDGE_CALLBACK_SECRET", DEV_CALLBACK_SECRET),
-                                             ("BRIDGE_BILL_PASSWORD_KEY", DEV_BILL_PASSWORD_KEY),
-                                             ("BRIDGE_KEYCLOAK_CLIENT_SECRET", DEV_KEYCLOAK_CLIENT_SECRET)])
+@pytest.mark.parametrize(
+    "name, dev_value",
+    [
+        ("BRIDGE_CALLBACK_SECRET", DEV_CALLBACK_SECRET),
+        ("BRIDGE_BILL_PASSWORD_KEY", DEV_BILL_PASSWORD_KEY),
+        ("BRIDGE_KEYCLOAK_CLIENT_SECRET", DEV_KEYCLOAK_CLIENT_SECRET),
+    ],
+)
 def test_production_refuses_a_dev_secret_set_explicitly(name, dev_value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({"BRIDGE_ENV": "production", **REAL_SECRETS, name: dev_value})
 
 
 def test_production_with_real_secrets_starts():
-    settings = Settings.from_env({"BRIDGE_ENV": "production", **REAL_SECRETS,
-                                  "DATABASE_URL": "postgresql+psycopg://bridge@db/bridge"})
+    settings = Settings.from_env(
+        {"BRIDGE_ENV": "production", **REAL_SECRETS, "DATABASE_URL": "postgresql+psycopg://bridge@db/bridge"}
+    )
     assert (settings.callback_secret, settings.bill_password_key, settings.keycloak_client_secret) == (S1, S2, S3)
     assert settings.database_url == "postgresql+psycopg://bridge@db/bridge"
 
 
-@pytest.mark.parametrize("name", ["BRIDGE_SIGNATURE_TOLERANCE_SECONDS", "BRIDGE_TICKET_TTL_SECONDS",
-                                  "BRIDGE_MAX_REQUEST_BYTES"])
+@pytest.mark.parametrize(
+    "name", ["BRIDGE_SIGNATURE_TOLERANCE_SECONDS", "BRIDGE_TICKET_TTL_SECONDS", "BRIDGE_MAX_REQUEST_BYTES"]
+)
 @pytest.mark.parametrize("raw", ["ten", "1.5", "10s"])
 def test_bad_whole_number_is_a_settings_error_naming_the_variable(name, raw):
     with pytest.raises(SettingsError) as exc:
@@ -61,10 +73,18 @@ def test_bad_whole_number_is_a_settings_error_naming_the_variable(name, raw):
 
 
 def test_whole_numbers_are_read_as_int():
-    settings = Settings.from_env({"BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "60", "BRIDGE_TICKET_TTL_SECONDS": "120",
-                                  "BRIDGE_MAX_REQUEST_BYTES": "2048"})
+    settings = Settings.from_env(
+        {
+            "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "60",
+            "BRIDGE_TICKET_TTL_SECONDS": "120",
+            "BRIDGE_MAX_REQUEST_BYTES": "2048",
+        }
+    )
     assert (settings.signature_tolerance_seconds, settings.ticket_ttl_seconds, settings.max_request_bytes) == (
-        60, 120, 2048)
+        60,
+        120,
+        2048,
+    )
     assert isinstance(settings.max_request_bytes, int)
 
 
@@ -84,15 +104,22 @@ def test_every_setting_has_its_environment_variable():
 
 
 def test_admin_api_tokens_are_issued_by_the_public_url_and_keys_fetched_through_the_internal_one():
-    settings = Settings.from_env({"KEYCLOAK_URL": "http://keycloak:8080/", "KEYCLOAK_PUBLIC_URL": "https://login.example.si",
-                                  "KEYCLOAK_REALM": "esoseska"})
+    settings = Settings.from_env(
+        {
+            "KEYCLOAK_URL": "http://keycloak:8080/",
+            "KEYCLOAK_PUBLIC_URL": "https://login.example.si",
+            "KEYCLOAK_REALM": "esoseska",
+        }
+    )
     assert settings.realm_issuer == "https://login.example.si/realms/esoseska"
     assert settings.realm_jwks_url == "http://keycloak:8080/realms/esoseska/protocol/openid-connect/certs"
 
 
 def test_without_a_public_url_the_issuer_is_the_keycloak_url():
-    assert Settings.from_env({"KEYCLOAK_URL": "http://localhost:8080"}).realm_issuer == \
-        "http://localhost:8080/realms/esoseska"
+    assert (
+        Settings.from_env({"KEYCLOAK_URL": "http://localhost:8080"}).realm_issuer
+        == "http://localhost:8080/realms/esoseska"
+    )
 
 
 def test_uploads_have_their_own_size_limit():

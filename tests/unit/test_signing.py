@@ -1,4 +1,5 @@
 """Every callback must carry a fresh signature by the shared secret; anything else is refused and changes nothing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-
 from registration_bridge import create_app, signing
 from registration_bridge.models import Claim, VerificationAttempt
 
@@ -21,6 +21,7 @@ VECTOR = Path(__file__).resolve().parents[1] / "fixtures" / "signature-vector.js
 
 
 # --- the scheme itself ------------------------------------------------------------------------
+
 
 def vector() -> dict:
     return json.loads(VECTOR.read_text(encoding="utf-8"))
@@ -54,14 +55,41 @@ GOOD = signing.sign(CALLBACK_SECRET, "POST", VERIFY, b"{}", 1700000000)
 T, V2 = GOOD.split(",")
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "garbage", "t=abc,v2=00", "v2=" + "0" * 64, "t=1700000000", "t=-5," + V2, "t=1700000000;" + V2,
-    f"{GOOD},v2=deadbeef", f"{GOOD},v1=deadbeef", f"{GOOD},t=1700000000", f"{GOOD},{V2}", f"{V2},{T}", f"{GOOD},",
-    f",{GOOD}", f" {GOOD}", f"{GOOD} ", f"{T}, {V2}", f"{T},{V2.upper()}", f"{GOOD},x=1", f"{GOOD}\x00",
-    "t=\u00b2," + V2, "t=\u00c2\u00b2," + V2, "t=\u0661\u0667," + V2, "t=1\u00b2," + V2, f"t=+1700000000,{V2}",
-    "t=" + "9" * 13 + "," + V2, "t=" + "9" * 10000 + "," + V2, f"{T},v2=" + V2[3:-1] + "\u00e9",
-    f"{T},v1={V2[3:]}",  # the old scheme's part name, with the right value: there is no way back to v1
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "garbage",
+        "t=abc,v2=00",
+        "v2=" + "0" * 64,
+        "t=1700000000",
+        "t=-5," + V2,
+        "t=1700000000;" + V2,
+        f"{GOOD},v2=deadbeef",
+        f"{GOOD},v1=deadbeef",
+        f"{GOOD},t=1700000000",
+        f"{GOOD},{V2}",
+        f"{V2},{T}",
+        f"{GOOD},",
+        f",{GOOD}",
+        f" {GOOD}",
+        f"{GOOD} ",
+        f"{T}, {V2}",
+        f"{T},{V2.upper()}",
+        f"{GOOD},x=1",
+        f"{GOOD}\x00",
+        "t=\u00b2," + V2,
+        "t=\u00c2\u00b2," + V2,
+        "t=\u0661\u0667," + V2,
+        "t=1\u00b2," + V2,
+        f"t=+1700000000,{V2}",
+        "t=" + "9" * 13 + "," + V2,
+        "t=" + "9" * 10000 + "," + V2,
+        f"{T},v2=" + V2[3:-1] + "\u00e9",
+        f"{T},v1={V2[3:]}",  # the old scheme's part name, with the right value: there is no way back to v1
+    ],
+)
 def test_malformed_headers_are_invalid_and_never_raise(header):
     assert signing.verify(header, "POST", VERIFY, b"{}", (CALLBACK_SECRET,), 10**12, now=1700000000) is None
 
@@ -71,17 +99,28 @@ def test_the_good_header_of_that_list_does_verify():
     assert signing.verify(GOOD, "POST", VERIFY, b"{}", (CALLBACK_SECRET,), 300, now=1700000000) == V2[3:]
 
 
-@pytest.mark.parametrize("method, path", [("post", VERIFY), ("POST", "v1/x"), ("POST", "/v1/\nx"),
-                                          ("POST", "/v1/\u017e"), ("PO ST", VERIFY), ("POST", "")])
+@pytest.mark.parametrize(
+    "method, path",
+    [("post", VERIFY), ("POST", "v1/x"), ("POST", "/v1/\nx"), ("POST", "/v1/\u017e"), ("PO ST", VERIFY), ("POST", "")],
+)
 def test_a_method_or_path_outside_the_scheme_never_verifies(method, path):
     with pytest.raises(ValueError):
         signing.sign(CALLBACK_SECRET, method, path, b"{}", 1700000000)
     assert signing.verify(GOOD, method, path, b"{}", (CALLBACK_SECRET,), 300, now=1700000000) is None
 
 
-@given(st.one_of(st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
-                 st.builds(lambda i, j, junk: GOOD[:i] + junk + GOOD[j:], st.integers(0, len(GOOD)),
-                           st.integers(0, len(GOOD)), st.text(max_size=8))))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+        st.builds(
+            lambda i, j, junk: GOOD[:i] + junk + GOOD[j:],
+            st.integers(0, len(GOOD)),
+            st.integers(0, len(GOOD)),
+            st.text(max_size=8),
+        ),
+    )
+)
 @hypothesis_settings(max_examples=2000, deadline=None)
 def test_property_no_header_but_the_signers_verifies_and_none_raises(header):
     # anything (text, raw bytes as the WSGI server hands them over, the good header bent at one place) is either
@@ -92,6 +131,7 @@ def test_property_no_header_but_the_signers_verifies_and_none_raises(header):
 
 
 # --- the callbacks refuse unsigned calls --------------------------------------------------------
+
 
 def test_correctly_signed_verify_is_answered(seeded, post_signed):
     response = post_signed(VERIFY, verify_body())
@@ -142,8 +182,12 @@ def test_previous_secret_is_accepted_while_rotating(database_url):
     body = json.dumps(verify_body(manager_id="nobody")).encode()
 
     def status(secret):
-        return client.post(VERIFY, data=body, content_type="application/json",
-                           headers={signing.HEADER: signing.sign(secret, "POST", VERIFY, body)}).status_code
+        return client.post(
+            VERIFY,
+            data=body,
+            content_type="application/json",
+            headers={signing.HEADER: signing.sign(secret, "POST", VERIFY, body)},
+        ).status_code
 
     try:
         assert status("new-secret") == 200
@@ -157,8 +201,12 @@ def test_previous_secret_is_refused_once_rotation_is_over(database_url):
     app = create_app(make_settings(database_url, callback_secret="new-secret"))
     body = json.dumps(verify_body()).encode()
     try:
-        response = app.test_client().post(VERIFY, data=body, content_type="application/json",
-                                          headers={signing.HEADER: signing.sign("old-secret", "POST", VERIFY, body)})
+        response = app.test_client().post(
+            VERIFY,
+            data=body,
+            content_type="application/json",
+            headers={signing.HEADER: signing.sign("old-secret", "POST", VERIFY, body)},
+        )
         assert response.status_code == 401
     finally:
         app.extensions["bridge.engine"].dispose()

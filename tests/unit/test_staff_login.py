@@ -1,18 +1,23 @@
 """`registration-bridge staff-login`: the device login's script side (Keycloak mocked; the real one in
 tests/integration/test_admin_api.py)."""
+
 from __future__ import annotations
 
 import pytest
 import responses
 from click.testing import CliRunner
-
 from registration_bridge.cli import main
 from registration_bridge.staff_login import DeviceLoginError, StaffLogin
 
 OIDC = "https://id.example.si/realms/esoseska/protocol/openid-connect"
-DEVICE = {"device_code": "dev-code", "user_code": "ABCD-EFGH", "verification_uri": "https://id.example.si/realms/esoseska/device",
-          "verification_uri_complete": "https://id.example.si/realms/esoseska/device?user_code=ABCD-EFGH",
-          "expires_in": 600, "interval": 5}
+DEVICE = {
+    "device_code": "dev-code",
+    "user_code": "ABCD-EFGH",
+    "verification_uri": "https://id.example.si/realms/esoseska/device",
+    "verification_uri_complete": "https://id.example.si/realms/esoseska/device?user_code=ABCD-EFGH",
+    "expires_in": 600,
+    "interval": 5,
+}
 
 
 def test_the_command_prints_where_to_log_in_and_then_only_the_token():
@@ -21,9 +26,13 @@ def test_the_command_prints_where_to_log_in_and_then_only_the_token():
         rsps.post(f"{OIDC}/token", json={"error": "authorization_pending"}, status=400)
         rsps.post(f"{OIDC}/token", json={"access_token": "the-token", "token_type": "Bearer"})
         from unittest import mock
+
         with mock.patch("registration_bridge.staff_login.time.sleep"):
-            result = CliRunner().invoke(main, ["staff-login", "--keycloak-url", "https://id.example.si"],
-                                        env={"PAYER_ADMIN_CLI_SECRET": "cli-secret"})
+            result = CliRunner().invoke(
+                main,
+                ["staff-login", "--keycloak-url", "https://id.example.si"],
+                env={"PAYER_ADMIN_CLI_SECRET": "cli-secret"},
+            )
         token_requests = [call.request for call in rsps.calls if call.request.url.endswith("/token")]
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "the-token"
@@ -49,6 +58,7 @@ def test_slow_down_widens_the_polling_interval_and_expiry_ends_the_wait():
     def sleep(seconds: float) -> None:
         waits.append(seconds)
         now[0] += seconds
+
     with responses.RequestsMock() as rsps:
         rsps.post(f"{OIDC}/auth/device", json={**DEVICE, "expires_in": 30})
         rsps.post(f"{OIDC}/token", json={"error": "slow_down"}, status=400)

@@ -1,4 +1,5 @@
 """A wrong payer code and a wrong bill password for a real code cost the same: the time tells nothing."""
+
 from __future__ import annotations
 
 import statistics
@@ -20,8 +21,13 @@ pytestmark = pytest.mark.sqlite_only(reason="a timing comparison of code paths, 
 @pytest.fixture
 def settings(database_url):
     # the guessing limits stay out of the way: both kinds of check must run to the end every time
-    return make_settings(database_url, payer_max_failures=10**6, payer_delay_after_failures=10**6,
-                         ip_max_failures_per_hour=10**6, max_failures_per_hour=10**6)
+    return make_settings(
+        database_url,
+        payer_max_failures=10**6,
+        payer_delay_after_failures=10**6,
+        ip_max_failures_per_hour=10**6,
+        max_failures_per_hour=10**6,
+    )
 
 
 def test_unknown_code_and_wrong_password_take_indistinguishable_time(seeded, post_signed):

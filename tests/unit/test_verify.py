@@ -1,4 +1,5 @@
 """POST /v1/registrations/verify: the payer check of the registration form."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,19 @@ import logging
 from pathlib import Path
 
 import pytest
-
 from registration_bridge.models import Claim, VerificationAttempt
 
-from .support import (NOT_VERIFIED_ANSWER, PAYERS, SEED_CSV, VERIFY, attempt_outcomes, claim, count, import_csv,
-                      verify_body)
+from .support import (
+    NOT_VERIFIED_ANSWER,
+    PAYERS,
+    SEED_CSV,
+    VERIFY,
+    attempt_outcomes,
+    claim,
+    count,
+    import_csv,
+    verify_body,
+)
 
 
 def test_verified_payer_gets_a_ticket_and_the_attributes_to_link(seeded, post_signed):
@@ -28,8 +37,9 @@ def test_verify_has_no_side_effect_besides_the_attempt_log(seeded, post_signed):
     assert count(seeded, Claim) == 0
 
 
-@pytest.mark.parametrize("typed", [" 100200 ", "100 200", "1 0 0 2 0 0", "\u00a0100200", "100\u202f200",
-                                   "\ufeff100\u200b200"])
+@pytest.mark.parametrize(
+    "typed", [" 100200 ", "100 200", "1 0 0 2 0 0", "\u00a0100200", "100\u202f200", "\ufeff100\u200b200"]
+)
 def test_payer_code_with_spaces_matches(seeded, post_signed, typed):
     answer = post_signed(VERIFY, verify_body(payer_code=typed)).get_json()
     assert answer["ok"] is True
@@ -74,9 +84,14 @@ def test_attempt_records_the_client_ip(seeded, post_signed):
 @pytest.mark.parametrize("empty", ["", "   "])
 def test_empty_fields_are_required(seeded, post_signed, empty):
     answer = post_signed(VERIFY, verify_body(manager_id=empty, payer_code=empty, bill_password=empty)).get_json()
-    assert answer == {"ok": False, "errors": [{"field": "manager_id", "code": "required"},
-                                              {"field": "payer_code", "code": "required"},
-                                              {"field": "bill_password", "code": "required"}]}
+    assert answer == {
+        "ok": False,
+        "errors": [
+            {"field": "manager_id", "code": "required"},
+            {"field": "payer_code", "code": "required"},
+            {"field": "bill_password", "code": "required"},
+        ],
+    }
     assert count(seeded, VerificationAttempt) == 0
 
 
@@ -137,6 +152,7 @@ def test_body_bigger_than_max_request_bytes_gets_413(seeded, post_signed):
 
 
 # --- the bill password is never kept -----------------------------------------------------------
+
 
 def _database_bytes(tmp_path: Path) -> bytes:
     files = sorted(tmp_path.glob("bridge.sqlite3*"))  # the database, its WAL and shared memory

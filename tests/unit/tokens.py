@@ -1,4 +1,5 @@
 """Keycloak-like access tokens for the admin API's unit tests: a local RSA key, its JWKS, tokens signed with it."""
+
 from __future__ import annotations
 
 import base64
@@ -12,7 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 KEYCLOAK_INTERNAL = "http://keycloak.internal:8080"  # how the bridge reaches Keycloak (KEYCLOAK_URL)
-KEYCLOAK_PUBLIC = "https://login.esoseska.test"     # how browsers and scripts reach it (KEYCLOAK_PUBLIC_URL)
+KEYCLOAK_PUBLIC = "https://login.esoseska.test"  # how browsers and scripts reach it (KEYCLOAK_PUBLIC_URL)
 REALM = "esoseska"
 ISSUER = f"{KEYCLOAK_PUBLIC}/realms/{REALM}"
 JWKS_URL = f"{KEYCLOAK_INTERNAL}/realms/{REALM}/protocol/openid-connect/certs"
@@ -42,13 +43,25 @@ def jwks(*keys: SigningKey, with_encryption_key: bool = True) -> dict:
     return {"keys": published}
 
 
-def access_claims(*, groups: list[str] | None = None, roles: list[str] | None = None, username: str = "staff.user",
-                  lifetime: int = 300, **overrides) -> dict:
+def access_claims(
+    *,
+    groups: list[str] | None = None,
+    roles: list[str] | None = None,
+    username: str = "staff.user",
+    lifetime: int = 300,
+    **overrides,
+) -> dict:
     """The claims of an access token that Keycloak issues to payer-admin-cli (with the admin API's scope)."""
     now = int(time.time())
     claims = {
-        "exp": now + lifetime, "iat": now, "jti": uuid.uuid4().hex, "iss": ISSUER,
-        "aud": [AUDIENCE, "account"], "sub": str(uuid.uuid4()), "typ": "Bearer", "azp": "payer-admin-cli",
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": uuid.uuid4().hex,
+        "iss": ISSUER,
+        "aud": [AUDIENCE, "account"],
+        "sub": str(uuid.uuid4()),
+        "typ": "Bearer",
+        "azp": "payer-admin-cli",
         "preferred_username": username,
         "realm_access": {"roles": ["default-roles-esoseska", *(roles or [])]},
         "groups": groups or [],

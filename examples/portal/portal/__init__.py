@@ -3,6 +3,7 @@ who the resident is and which managers and payer accounts they are linked to, ad
 
 Copy it: the parts that matter are the `oauth.register(...)` call and the four routes.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """What every admin API request gets first: a Keycloak access token check (401/503), then per-manager rights (403)."""
+
 from __future__ import annotations
 
 import logging

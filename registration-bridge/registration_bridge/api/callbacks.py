@@ -4,6 +4,7 @@ A call's signature (the replay cache) and its changes are committed together, on
 handler may commit earlier itself (the payer check does, with its attempt row); what is left is committed here,
 unless the answer is a server error, whose call then leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,8 +26,14 @@ def signed_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
     def require_signature():
         s = settings()
         # signed: the method and the path as routed here (without a base path the bridge is mounted under)
-        verified = signing.verify(request.headers.get(signing.HEADER), request.method, request.path,
-                                  request.get_data(cache=True), s.callback_secrets, s.signature_tolerance_seconds)
+        verified = signing.verify(
+            request.headers.get(signing.HEADER),
+            request.method,
+            request.path,
+            request.get_data(cache=True),
+            s.callback_secrets,
+            s.signature_tolerance_seconds,
+        )
         if verified is None:
             log.warning("refused callback %s: missing, malformed, bad or stale signature", request.path)
             return jsonify(error="invalid_signature"), 401

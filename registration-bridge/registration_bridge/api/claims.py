@@ -1,4 +1,5 @@
 """POST /v1/claims/sync: Keycloak tells which payer accounts a user still has; the others are released."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """GET /healthz: 200 when the bridge can reach its database, 503 when it can not."""
+
 from __future__ import annotations
 
 import logging

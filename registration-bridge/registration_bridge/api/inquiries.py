@@ -1,4 +1,5 @@
 """POST /v1/inquiries: an inquiry from the "Povpraševanje" page, e-mailed to the chosen manager."""
+
 from __future__ import annotations
 
 import logging
@@ -6,8 +7,7 @@ import logging
 from flask import jsonify, request
 
 from ..context import db_session, registry, settings
-from ..inquiries import (EMAIL_ADDRESS, Inquiry, InquiryDesk, MailFailed, RateLimited, name_problem,
-                         normalize_message)
+from ..inquiries import EMAIL_ADDRESS, Inquiry, InquiryDesk, MailFailed, RateLimited, name_problem, normalize_message
 from .callbacks import signed_blueprint
 from .validation import Field, read_object
 
@@ -30,8 +30,11 @@ MAX_MESSAGE = 2000
 @bp.post("")
 def send_inquiry():
     body = read_object(request, FIELDS)
-    errors = [{"field": f, "code": "required"} for f in ("manager_id", "name", "email", "message")
-              if not body.get(f, "").strip()]
+    errors = [
+        {"field": f, "code": "required"}
+        for f in ("manager_id", "name", "email", "message")
+        if not body.get(f, "").strip()
+    ]
     if body.get("name", "").strip() and (problem := name_problem(body["name"].strip())):
         errors.append({"field": "name", "code": problem})
     if body.get("email", "").strip() and not EMAIL_ADDRESS.fullmatch(body["email"].strip()):
@@ -48,8 +51,7 @@ def send_inquiry():
     if errors:
         return jsonify(ok=False, errors=errors), 400
 
-    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"],
-                      body.get("client_ip"))
+    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"], body.get("client_ip"))
     try:
         InquiryDesk(db_session(), settings()).send(inquiry, manager)
     except RateLimited:

@@ -1,4 +1,5 @@
 """GET /v1/managers: the managers a resident can pick on the registration form."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

@@ -3,6 +3,7 @@
 Callers present a Keycloak access token for the audience `payer-admin-api` (see bearer.py and admin_access.py):
 platform admins may touch every manager, a manager's staff only their own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,19 +41,37 @@ def upload_payers(manager_id: str):
     stream, filename = csv_upload(request)
     try:
         report = admin_actions.import_payers(
-            db_session(), current_app.extensions["bridge.hasher"], manager_id, stream,
-            Actor(admin.username, via="api", subject=admin.subject), source=filename)
+            db_session(),
+            current_app.extensions["bridge.hasher"],
+            manager_id,
+            stream,
+            Actor(admin.username, via="api", subject=admin.subject),
+            source=filename,
+        )
     except CsvImportError as exc:
         log.info("payer upload for %s by %s refused: %d problems", manager_id, admin.username, len(exc.errors))
         metrics.PAYER_IMPORTS.labels("refused").inc()
         return jsonify(error="invalid_csv", problems=[str(e) for e in exc.errors]), 400
     finally:
         stream.close()
-    log.info("payer upload for %s by %s: %d rows (%d new, %d updated, %d unchanged)", manager_id, admin.username,
-             report.rows, report.inserted, report.updated, report.unchanged)
+    log.info(
+        "payer upload for %s by %s: %d rows (%d new, %d updated, %d unchanged)",
+        manager_id,
+        admin.username,
+        report.rows,
+        report.inserted,
+        report.updated,
+        report.unchanged,
+    )
     metrics.record_import(report)
-    return jsonify(manager_id=manager_id, rows=report.rows, inserted=report.inserted, updated=report.updated,
-                   unchanged=report.unchanged, encoding=report.encoding)
+    return jsonify(
+        manager_id=manager_id,
+        rows=report.rows,
+        inserted=report.inserted,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        encoding=report.encoding,
+    )
 
 
 @bp.get("/claims")
@@ -68,10 +87,11 @@ def list_claims(manager_id: str):
     rows = registry().claims_page(manager_id, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return jsonify(manager_id=manager_id,
-                   claims=[{"payer_code": r.payer_code, "user_id": r.keycloak_user_id, "claimed_at": r.claimed_at}
-                           for r in rows],
-                   next_after=rows[-1].payer_code if more else None)
+    return jsonify(
+        manager_id=manager_id,
+        claims=[{"payer_code": r.payer_code, "user_id": r.keycloak_user_id, "claimed_at": r.claimed_at} for r in rows],
+        next_after=rows[-1].payer_code if more else None,
+    )
 
 
 @bp.get("/audit")
@@ -85,11 +105,22 @@ def list_audit(manager_id: str):
     entries = AuditLog(db_session()).entries(manager_id, limit=limit + 1, before_id=before)
     more = len(entries) > limit
     entries = entries[:limit]
-    return jsonify(manager_id=manager_id,
-                   entries=[{"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
-                             "actor_subject": e.actor_subject, "via": e.via, "action": e.action,
-                             "details": e.details} for e in entries],
-                   next_before=entries[-1].id if more else None)
+    return jsonify(
+        manager_id=manager_id,
+        entries=[
+            {
+                "id": e.id,
+                "at": e.at.isoformat(timespec="seconds"),
+                "actor": e.actor,
+                "actor_subject": e.actor_subject,
+                "via": e.via,
+                "action": e.action,
+                "details": e.details,
+            }
+            for e in entries
+        ],
+        next_before=entries[-1].id if more else None,
+    )
 
 
 def _limit() -> int:

@@ -3,6 +3,7 @@
 Every call must carry a fresh `X-Signature` by the shared callback secret; anything else gets 401
 and changes nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,14 @@ CLAIM_FIELDS = {
 
 # The form shows one answer for all of these, so the form can not be used to learn which payers exist.
 # (a locked or throttled payer code included: the form must not become an oracle for the lock either)
-NOT_VERIFIED = {Outcome.UNKNOWN_PAYER, Outcome.WRONG_BILL_PASSWORD, Outcome.ALREADY_CLAIMED, Outcome.LOCKED,
-                Outcome.DELAYED, Outcome.IP_THROTTLED}
+NOT_VERIFIED = {
+    Outcome.UNKNOWN_PAYER,
+    Outcome.WRONG_BILL_PASSWORD,
+    Outcome.ALREADY_CLAIMED,
+    Outcome.LOCKED,
+    Outcome.DELAYED,
+    Outcome.IP_THROTTLED,
+}
 
 
 @bp.post("/verify")
@@ -55,11 +62,21 @@ def verify():
     if errors:
         return jsonify(ok=False, errors=errors)
 
-    result = registry().check(body["manager_id"].strip(), body["payer_code"], body["bill_password"],
-                              body.get("client_ip"))
-    log.info("payer check manager=%s payer=%s outcome=%s", result.manager_id, result.payer_code,
-             result.outcome.value, extra={"event": "payer_check", "manager_id": result.manager_id,
-                                          "payer_code": result.payer_code, "outcome": result.outcome.value})
+    result = registry().check(
+        body["manager_id"].strip(), body["payer_code"], body["bill_password"], body.get("client_ip")
+    )
+    log.info(
+        "payer check manager=%s payer=%s outcome=%s",
+        result.manager_id,
+        result.payer_code,
+        result.outcome.value,
+        extra={
+            "event": "payer_check",
+            "manager_id": result.manager_id,
+            "payer_code": result.payer_code,
+            "outcome": result.outcome.value,
+        },
+    )
     PAYER_CHECKS.labels(result.outcome.value).inc()
     # under a guessing attack every answer asks the form for a captcha (the same for everybody: no oracle)
     captcha = {"captcha_required": True} if result.captcha_required else {}
@@ -68,8 +85,12 @@ def verify():
     if result.outcome in NOT_VERIFIED:
         return jsonify(ok=False, errors=[{"field": "bill_password", "code": "payer_not_verified"}], **captcha)
     ticket = tickets().issue(PayerRef(result.manager_id, result.payer_code))
-    return jsonify(ok=True, ticket=ticket,
-                   attributes={"managers": [result.manager_id], "payer_accounts": [result.payer_account]}, **captcha)
+    return jsonify(
+        ok=True,
+        ticket=ticket,
+        attributes={"managers": [result.manager_id], "payer_accounts": [result.payer_account]},
+        **captcha,
+    )
 
 
 @bp.post("/claims")
@@ -81,10 +102,20 @@ def claim():
     except InvalidTicket:
         return jsonify(error="invalid_ticket"), 403  # the ticket does not entitle anyone to this claim
     outcome = registry().claim(payer.manager_id, payer.payer_code, body["user_id"])
-    log.info("payer claim manager=%s payer=%s user=%s outcome=%s", payer.manager_id, payer.payer_code,
-             body["user_id"], outcome.value, extra={"event": "payer_claim", "manager_id": payer.manager_id,
-                                                    "payer_code": payer.payer_code, "user_id": body["user_id"],
-                                                    "outcome": outcome.value})
+    log.info(
+        "payer claim manager=%s payer=%s user=%s outcome=%s",
+        payer.manager_id,
+        payer.payer_code,
+        body["user_id"],
+        outcome.value,
+        extra={
+            "event": "payer_claim",
+            "manager_id": payer.manager_id,
+            "payer_code": payer.payer_code,
+            "user_id": body["user_id"],
+            "outcome": outcome.value,
+        },
+    )
     PAYER_CLAIMS.labels(outcome.value).inc()
     account = format_account(payer.manager_id, payer.payer_code)
     if outcome is ClaimOutcome.CLAIMED:

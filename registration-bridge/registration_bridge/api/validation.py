@@ -1,4 +1,5 @@
 """Strict checks of callback bodies: a JSON object with known fields of the right type and size."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict:
     if not isinstance(body, dict):
         raise BadRequestBody(["the body must be a JSON object"])
     problems = [f"unknown field {name!r}" for name in body if name not in schema]
-    values: dict[str, str] = {}
+    values: dict[str, str | list[str]] = {}
     for name, spec in schema.items():
         value = body.get(name)
         if value is None:
@@ -49,8 +50,9 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict:
             problems.append(f"field {name!r} must be a string")
         elif len(value) > spec.max_length:
             problems.append(f"field {name!r} is longer than {spec.max_length} characters")
-        elif not spec.own_check and any((ord(ch) < 32 and not (spec.multiline and ch in "\r\n\t")) or ord(ch) == 127
-                                        for ch in value):
+        elif not spec.own_check and any(
+            (ord(ch) < 32 and not (spec.multiline and ch in "\r\n\t")) or ord(ch) == 127 for ch in value
+        ):
             problems.append(f"field {name!r} contains control characters")
         else:
             values[name] = value

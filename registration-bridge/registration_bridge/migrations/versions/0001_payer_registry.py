@@ -4,6 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -93,6 +94,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("seen_signatures", "inquiry_log", "payer_unlocks", "verification_attempts", "claims", "payers",
-                  "managers"):
+    for table in (
+        "seen_signatures",
+        "inquiry_log",
+        "payer_unlocks",
+        "verification_attempts",
+        "claims",
+        "payers",
+        "managers",
+    ):
         op.drop_table(table)  # its indexes go with it

@@ -4,13 +4,14 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 02:53:11.669352
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 FAILED = "outcome IN ('unknown_payer', 'wrong_bill_password')"
 depends_on = None
@@ -35,10 +36,20 @@ def upgrade() -> None:
     # the guessing limits count recent failures, overall and of one payer code: partial indexes of the failures
     # only, so counting never walks past the (many) other checks (the index on payer_code alone made a much-tried
     # code slow to check)
-    op.create_index("ix_verification_attempts_failures_at", "verification_attempts", ["at"],
-                    postgresql_where=sa.text(FAILED), sqlite_where=sa.text(FAILED))
-    op.create_index("ix_verification_attempts_failures_payer_at", "verification_attempts", ["payer_code", "at"],
-                    postgresql_where=sa.text(FAILED), sqlite_where=sa.text(FAILED))
+    op.create_index(
+        "ix_verification_attempts_failures_at",
+        "verification_attempts",
+        ["at"],
+        postgresql_where=sa.text(FAILED),
+        sqlite_where=sa.text(FAILED),
+    )
+    op.create_index(
+        "ix_verification_attempts_failures_payer_at",
+        "verification_attempts",
+        ["payer_code", "at"],
+        postgresql_where=sa.text(FAILED),
+        sqlite_where=sa.text(FAILED),
+    )
     op.drop_index("ix_verification_attempts_payer_code", table_name="verification_attempts")
 
 

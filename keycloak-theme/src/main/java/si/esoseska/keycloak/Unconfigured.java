@@ -12,14 +12,11 @@ import org.keycloak.provider.ProviderFactory;
 public interface Unconfigured<T extends Provider> extends ProviderFactory<T> {
 
     @Override
-    default void init(Config.Scope config) {
-    }
+    default void init(Config.Scope config) {}
 
     @Override
-    default void postInit(KeycloakSessionFactory factory) {
-    }
+    default void postInit(KeycloakSessionFactory factory) {}
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 /** The test vectors in tests/fixtures/ that the Java and the Python halves of a rule both check. */
 public final class SharedFixtures {
 
-    private SharedFixtures() {
-    }
+    private SharedFixtures() {}
 
     public static JsonNode read(String fileName) throws IOException {
         String dir = System.getProperty("fixtures.dir");

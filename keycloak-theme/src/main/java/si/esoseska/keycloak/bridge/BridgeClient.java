@@ -25,8 +25,7 @@ import java.util.Map;
 public final class BridgeClient {
 
     /** A status and the body that came with it (also for error statuses). */
-    private record Answer(int statusCode, byte[] body) {
-    }
+    private record Answer(int statusCode, byte[] body) {}
 
     /** Sent with every call of one registration, and logged on both sides, to follow it across the services. */
     public static final String CORRELATION_HEADER = "X-Correlation-Id";
@@ -154,7 +153,9 @@ public final class BridgeClient {
     }
 
     private static BridgeUnavailableException unexpected(String call, Answer response) {
-        String hint = response.statusCode() == 401 ? " (signature refused: do both sides have the same callback secret?)" : "";
+        String hint = response.statusCode() == 401
+                ? " (signature refused: do both sides have the same callback secret?)"
+                : "";
         return new BridgeUnavailableException(call + " answered HTTP " + response.statusCode() + hint);
     }
 }

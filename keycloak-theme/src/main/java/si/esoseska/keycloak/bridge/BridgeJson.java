@@ -9,16 +9,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.Objects;
+import java.util.UUID;
 
 /** The bridge's JSON: request bodies out, answers in. Anything unexpected is a {@link BridgeUnavailableException}. */
 public final class BridgeJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private BridgeJson() {
-    }
+    private BridgeJson() {}
 
     public static byte[] verifyBody(VerifyRequest request) {
         ObjectNode body = signedBody();

@@ -22,14 +22,17 @@ public record BridgeSettings(URI baseUrl, String callbackSecret, Duration timeou
         String url = blankToDefault(c.get(BRIDGE_URL), DEFAULT_BRIDGE_URL);
         int timeoutMs;
         try {
-            timeoutMs = Integer.parseInt(blankToDefault(c.get(TIMEOUT_MS), String.valueOf(DEFAULT_TIMEOUT_MS)).trim());
+            timeoutMs = Integer.parseInt(blankToDefault(c.get(TIMEOUT_MS), String.valueOf(DEFAULT_TIMEOUT_MS))
+                    .trim());
         } catch (NumberFormatException e) {
             timeoutMs = DEFAULT_TIMEOUT_MS;
         }
         if (timeoutMs <= 0) {
             timeoutMs = DEFAULT_TIMEOUT_MS;
         }
-        return new BridgeSettings(URI.create(url.endsWith("/") ? url : url + "/"), c.getOrDefault(CALLBACK_SECRET, ""),
+        return new BridgeSettings(
+                URI.create(url.endsWith("/") ? url : url + "/"),
+                c.getOrDefault(CALLBACK_SECRET, ""),
                 Duration.ofMillis(timeoutMs));
     }
 

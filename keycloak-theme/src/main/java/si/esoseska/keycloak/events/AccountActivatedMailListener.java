@@ -49,8 +49,7 @@ final class AccountActivatedMailListener implements EventListenerProvider {
     }
 
     @Override
-    public void onEvent(AdminEvent event, boolean includeRepresentation) {
-    }
+    public void onEvent(AdminEvent event, boolean includeRepresentation) {}
 
     private void sendMail(Event event) {
         try {
@@ -77,9 +76,15 @@ final class AccountActivatedMailListener implements EventListenerProvider {
                 return;
             }
             try {
-                job.getProvider(EmailTemplateProvider.class).setRealm(realm).setUser(user)
-                        .send(SUBJECT_KEY, TEMPLATE, new HashMap<>(Map.of("loginUrl", loginUrl))); // Keycloak adds to it
-                user.setSingleAttribute(SENT_AT, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                job.getProvider(EmailTemplateProvider.class)
+                        .setRealm(realm)
+                        .setUser(user)
+                        .send(
+                                SUBJECT_KEY,
+                                TEMPLATE,
+                                new HashMap<>(Map.of("loginUrl", loginUrl))); // Keycloak adds to it
+                user.setSingleAttribute(
+                        SENT_AT, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
             } catch (EmailException e) {
                 LOG.errorf(e, "could not send the account-activated e-mail to user %s", user.getId());
             }
@@ -87,6 +92,5 @@ final class AccountActivatedMailListener implements EventListenerProvider {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -6,7 +6,8 @@ import org.keycloak.models.KeycloakSession;
 import si.esoseska.keycloak.Unconfigured;
 
 /** Registers the "account activated" mail as event listener {@code esoseska-account-activated}. */
-public final class AccountActivatedMailListenerFactory implements EventListenerProviderFactory, Unconfigured<EventListenerProvider> {
+public final class AccountActivatedMailListenerFactory
+        implements EventListenerProviderFactory, Unconfigured<EventListenerProvider> {
 
     public static final String PROVIDER_ID = "esoseska-account-activated";
 

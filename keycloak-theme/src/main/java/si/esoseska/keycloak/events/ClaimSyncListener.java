@@ -18,8 +18,8 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import si.esoseska.keycloak.bridge.BridgeClient;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.registration.PayerCheckSettings;
 import si.esoseska.keycloak.registration.PayerAccounts;
+import si.esoseska.keycloak.registration.PayerCheckSettings;
 import si.esoseska.keycloak.registration.UserLinks;
 
 /**
@@ -33,8 +33,8 @@ final class ClaimSyncListener implements EventListenerProvider {
     private static final Logger LOG = Logger.getLogger(ClaimSyncListener.class);
 
     private final KeycloakSessionFactory sessionFactory;
-    private final EventListenerTransaction afterCommit = new EventListenerTransaction(this::onAdminCommitted,
-            this::onUserEventCommitted);
+    private final EventListenerTransaction afterCommit =
+            new EventListenerTransaction(this::onAdminCommitted, this::onUserEventCommitted);
 
     ClaimSyncListener(KeycloakSession session) {
         this.sessionFactory = session.getKeycloakSessionFactory();
@@ -50,8 +50,10 @@ final class ClaimSyncListener implements EventListenerProvider {
 
     @Override
     public void onEvent(AdminEvent event, boolean includeRepresentation) {
-        if (event.getResourceType() == ResourceType.USER && userId(event) != null
-                && (event.getOperationType() == OperationType.DELETE || event.getOperationType() == OperationType.UPDATE)) {
+        if (event.getResourceType() == ResourceType.USER
+                && userId(event) != null
+                && (event.getOperationType() == OperationType.DELETE
+                        || event.getOperationType() == OperationType.UPDATE)) {
             afterCommit.addAdminEvent(event, includeRepresentation);
         }
     }
@@ -71,7 +73,8 @@ final class ClaimSyncListener implements EventListenerProvider {
                 RealmModel realm = job.realms().getRealm(realmId);
                 job.getContext().setRealm(realm);
                 UserModel user = job.users().getUserById(realm, userId);
-                List<String> accounts = user == null ? List.of()
+                List<String> accounts = user == null
+                        ? List.of()
                         : user.getAttributeStream(UserLinks.PAYER_ACCOUNTS).toList();
                 if (user != null) {
                     alignManagers(user, accounts);
@@ -79,7 +82,8 @@ final class ClaimSyncListener implements EventListenerProvider {
                 try {
                     new BridgeClient(PayerCheckSettings.forRealm(realm)).syncClaims(userId, accounts);
                 } catch (BridgeUnavailableException e) {
-                    LOG.warnf("claims of user %s not synced with the bridge (run `registration-bridge reconcile`): %s",
+                    LOG.warnf(
+                            "claims of user %s not synced with the bridge (run `registration-bridge reconcile`): %s",
                             userId, e.getMessage());
                 }
             });
@@ -92,7 +96,8 @@ final class ClaimSyncListener implements EventListenerProvider {
         Set<String> fromAccounts = new TreeSet<>();
         accounts.forEach(account -> PayerAccounts.parse(account).ifPresent(a -> fromAccounts.add(a.managerId())));
         fromAccounts.remove("");
-        Set<String> current = new TreeSet<>(user.getAttributeStream(UserLinks.MANAGERS).toList());
+        Set<String> current =
+                new TreeSet<>(user.getAttributeStream(UserLinks.MANAGERS).toList());
         if (!current.equals(fromAccounts)) {
             user.setAttribute(UserLinks.MANAGERS, List.copyOf(fromAccounts));
         }
@@ -109,6 +114,5 @@ final class ClaimSyncListener implements EventListenerProvider {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -6,7 +6,8 @@ import org.keycloak.models.KeycloakSession;
 import si.esoseska.keycloak.Unconfigured;
 
 /** Registers the claim release on user deletion and payer-account removal ({@code esoseska-claim-sync}). */
-public final class ClaimSyncListenerFactory implements EventListenerProviderFactory, Unconfigured<EventListenerProvider> {
+public final class ClaimSyncListenerFactory
+        implements EventListenerProviderFactory, Unconfigured<EventListenerProvider> {
 
     public static final String PROVIDER_ID = "esoseska-claim-sync";
 

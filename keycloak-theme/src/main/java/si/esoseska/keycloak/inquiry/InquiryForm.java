@@ -22,14 +22,18 @@ record InquiryForm(String name, String email, String managerId, String message, 
     /** Besides letters, marks, digits and spaces, what names (and firms' names) are written with. */
     static final String NAME_PUNCTUATION = ".-'\u2019\u2018()&/\u2010\u2011\u2013";
     /** The bridge's shape (inquiries.py EMAIL_ADDRESS): ASCII, nothing that could split a mail header. */
-    private static final Pattern EMAIL_SHAPE = Pattern.compile(
-            "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    private static final Pattern EMAIL_SHAPE =
+            Pattern.compile("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
 
     static InquiryForm read(MultivaluedMap<String, String> form) {
         // browsers send line breaks as CRLF but count them once against maxlength: so do we
         String message = value(form, MESSAGE).replace("\r\n", "\n").replace('\r', '\n');
-        return new InquiryForm(value(form, NAME), value(form, EMAIL), value(form, MANAGER_ID), message,
+        return new InquiryForm(
+                value(form, NAME),
+                value(form, EMAIL),
+                value(form, MANAGER_ID),
+                message,
                 !value(form, HONEYPOT).isEmpty());
     }
 
@@ -42,7 +46,9 @@ record InquiryForm(String name, String email, String managerId, String message, 
         } else if (!isNameText(name)) {
             errors.add(new FormMessage(NAME, "inquiryNameInvalid"));
         }
-        if (email.isEmpty() || email.length() > MAX_EMAIL || !EMAIL_SHAPE.matcher(email).matches()) {
+        if (email.isEmpty()
+                || email.length() > MAX_EMAIL
+                || !EMAIL_SHAPE.matcher(email).matches()) {
             errors.add(new FormMessage(EMAIL, "inquiryEmailInvalid"));
         }
         if (managerId.isEmpty()) {
@@ -70,10 +76,18 @@ record InquiryForm(String name, String email, String managerId, String message, 
 
     private static boolean isNameCharacter(int cp) {
         return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                    Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-                    Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
-                    Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.SPACE_SEPARATOR -> true;
+            case Character.UPPERCASE_LETTER,
+                    Character.LOWERCASE_LETTER,
+                    Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER,
+                    Character.OTHER_LETTER,
+                    Character.NON_SPACING_MARK,
+                    Character.ENCLOSING_MARK,
+                    Character.COMBINING_SPACING_MARK,
+                    Character.DECIMAL_DIGIT_NUMBER,
+                    Character.LETTER_NUMBER,
+                    Character.OTHER_NUMBER,
+                    Character.SPACE_SEPARATOR -> true;
             default -> NAME_PUNCTUATION.indexOf(cp) >= 0;
         };
     }

@@ -4,12 +4,12 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Cookie;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.Cookie;
-import jakarta.ws.rs.core.HttpHeaders;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,13 +60,16 @@ public final class InquiryResource {
     @Path("")
     @Produces(MediaType.TEXT_HTML)
     public Response send() {
-        MultivaluedMap<String, String> formData = session.getContext().getHttpRequest().getDecodedFormParameters();
+        MultivaluedMap<String, String> formData =
+                session.getContext().getHttpRequest().getDecodedFormParameters();
         InquiryCsrf.Check check = csrfCheck(formData);
         if (check != InquiryCsrf.Check.VALID) {
             // sent from another site, or a form left open too long: nothing is sent, the visitor may send it now
-            LOG.infof("inquiry refused: form token %s (remote %s)", check,
-                    session.getContext().getConnection().getRemoteAddr());
-            return page(formData, List.of(new FormMessage(null, "inquiryFormExpired")), null, Response.Status.FORBIDDEN);
+            LOG.infof(
+                    "inquiry refused: form token %s (remote %s)",
+                    check, session.getContext().getConnection().getRemoteAddr());
+            return page(
+                    formData, List.of(new FormMessage(null, "inquiryFormExpired")), null, Response.Status.FORBIDDEN);
         }
         InquiryForm form = InquiryForm.read(formData);
         if (form.fromRobot()) {
@@ -76,12 +79,18 @@ public final class InquiryResource {
         if (!errors.isEmpty()) {
             return page(formData, errors, null, Response.Status.BAD_REQUEST);
         }
-        BridgeSettings settings = PayerCheckSettings.forRealm(session.getContext().getRealm());
+        BridgeSettings settings =
+                PayerCheckSettings.forRealm(session.getContext().getRealm());
         InquiryResult result;
         try {
-            result = new BridgeClient(settings).sendInquiry(new InquiryRequest(form.managerId(), form.name(),
-                    form.email(), form.message(), session.getContext().getConnection().getRemoteAddr(),
-                    session.getContext().resolveLocale(null).toLanguageTag()));
+            result = new BridgeClient(settings)
+                    .sendInquiry(new InquiryRequest(
+                            form.managerId(),
+                            form.name(),
+                            form.email(),
+                            form.message(),
+                            session.getContext().getConnection().getRemoteAddr(),
+                            session.getContext().resolveLocale(null).toLanguageTag()));
         } catch (BridgeUnavailableException e) {
             LOG.warnf("inquiry could not be sent: %s", e.getMessage());
             return page(formData, List.of(new FormMessage(null, "inquiryUnavailable")), null);
@@ -89,37 +98,48 @@ public final class InquiryResource {
         return switch (result.outcome()) {
             case SENT -> page(formData, List.of(), result.managerName() == null ? "" : result.managerName());
             case RATE_LIMITED -> page(formData, List.of(new FormMessage(null, "inquiryRateLimited")), null);
-            case REJECTED -> page(formData, result.errors().stream().map(InquiryResource::fieldMessage).toList(), null,
-                    Response.Status.BAD_REQUEST);
+            case REJECTED ->
+                page(
+                        formData,
+                        result.errors().stream()
+                                .map(InquiryResource::fieldMessage)
+                                .toList(),
+                        null,
+                        Response.Status.BAD_REQUEST);
         };
     }
 
     /** The bridge's field error (api/inquiries.py) as the message at the page's field. */
     static FormMessage fieldMessage(si.esoseska.keycloak.bridge.VerifyResult.FieldError error) {
-        String field = error.field() == null ? null : switch (error.field()) {
-            case "manager_id" -> InquiryForm.MANAGER_ID;
-            case "email" -> InquiryForm.EMAIL;
-            case "name" -> InquiryForm.NAME;
-            default -> InquiryForm.MESSAGE;
-        };
+        String field = error.field() == null
+                ? null
+                : switch (error.field()) {
+                    case "manager_id" -> InquiryForm.MANAGER_ID;
+                    case "email" -> InquiryForm.EMAIL;
+                    case "name" -> InquiryForm.NAME;
+                    default -> InquiryForm.MESSAGE;
+                };
         String key = switch (field == null ? "" : field) {
-            case InquiryForm.NAME -> switch (error.code()) {
-                case "required" -> "inquiryNameMissing";
-                case "too_long" -> "inquiryNameTooLong";
-                default -> "inquiryNameInvalid";
-            };
-            case InquiryForm.MESSAGE -> switch (error.code()) {
-                case "required" -> "inquiryMessageMissing";
-                case "too_long" -> "inquiryMessageTooLong";
-                default -> "inquiryFieldInvalid";
-            };
-            default -> switch (error.code()) {
-                case "unknown_manager" -> "managerUnknown";
-                case "no_inquiries" -> "inquiryManagerNoInquiries";
-                case "invalid_email" -> "inquiryEmailInvalid";
-                case "required" -> "inquiryFieldMissing";
-                default -> "inquiryFieldInvalid";
-            };
+            case InquiryForm.NAME ->
+                switch (error.code()) {
+                    case "required" -> "inquiryNameMissing";
+                    case "too_long" -> "inquiryNameTooLong";
+                    default -> "inquiryNameInvalid";
+                };
+            case InquiryForm.MESSAGE ->
+                switch (error.code()) {
+                    case "required" -> "inquiryMessageMissing";
+                    case "too_long" -> "inquiryMessageTooLong";
+                    default -> "inquiryFieldInvalid";
+                };
+            default ->
+                switch (error.code()) {
+                    case "unknown_manager" -> "managerUnknown";
+                    case "no_inquiries" -> "inquiryManagerNoInquiries";
+                    case "invalid_email" -> "inquiryEmailInvalid";
+                    case "required" -> "inquiryFieldMissing";
+                    default -> "inquiryFieldInvalid";
+                };
         };
         return new FormMessage(field, key, InquiryForm.MAX_MESSAGE);
     }
@@ -135,10 +155,12 @@ public final class InquiryResource {
                 secrets.add(active.getSecretKey().getEncoded());
             }
         } catch (RuntimeException e) {
-            LOG.errorf("the realm %s has no active HS512 key: inquiry forms can not be signed (%s)", realm.getName(),
-                    e.getMessage());
+            LOG.errorf(
+                    "the realm %s has no active HS512 key: inquiry forms can not be signed (%s)",
+                    realm.getName(), e.getMessage());
         }
-        session.keys().getKeysStream(realm, KeyUse.SIG, Algorithm.HS512)
+        session.keys()
+                .getKeysStream(realm, KeyUse.SIG, Algorithm.HS512)
                 .filter(k -> k.getStatus() != null && k.getStatus().isEnabled() && k.getSecretKey() != null)
                 .map(k -> k.getSecretKey().getEncoded())
                 .filter(k -> secrets.stream().noneMatch(known -> Arrays.equals(known, k)))
@@ -147,7 +169,8 @@ public final class InquiryResource {
     }
 
     private boolean https() {
-        return "https".equalsIgnoreCase(session.getContext().getUri().getBaseUri().getScheme());
+        return "https"
+                .equalsIgnoreCase(session.getContext().getUri().getBaseUri().getScheme());
     }
 
     /** On https {@code __Host-} (only this host may set it, path /); on plain http (development) this page's path. */
@@ -156,7 +179,11 @@ public final class InquiryResource {
     }
 
     private String cookieNonce() {
-        Cookie cookie = session.getContext().getHttpRequest().getHttpHeaders().getCookies().get(cookieName());
+        Cookie cookie = session.getContext()
+                .getHttpRequest()
+                .getHttpHeaders()
+                .getCookies()
+                .get(cookieName());
         return cookie != null && InquiryCsrf.wellFormedNonce(cookie.getValue()) ? cookie.getValue() : null;
     }
 
@@ -167,15 +194,22 @@ public final class InquiryResource {
             return nonce;
         }
         nonce = InquiryCsrf.newNonce();
-        String path = https() ? "/" : session.getContext().getUri().getRequestUri().getRawPath();
-        session.getContext().getHttpResponse().addHeader(HttpHeaders.SET_COOKIE, cookieName() + "=" + nonce
-                + "; Path=" + path + "; HttpOnly; SameSite=Strict" + (https() ? "; Secure" : ""));
+        String path =
+                https() ? "/" : session.getContext().getUri().getRequestUri().getRawPath();
+        session.getContext()
+                .getHttpResponse()
+                .addHeader(
+                        HttpHeaders.SET_COOKIE,
+                        cookieName() + "=" + nonce + "; Path=" + path + "; HttpOnly; SameSite=Strict"
+                                + (https() ? "; Secure" : ""));
         return nonce;
     }
 
     private InquiryCsrf.Check csrfCheck(MultivaluedMap<String, String> formData) {
         HttpHeaders headers = session.getContext().getHttpRequest().getHttpHeaders();
-        if (!InquiryCsrf.fromOwnOrigin(headers.getHeaderString("Origin"), headers.getHeaderString("Referer"),
+        if (!InquiryCsrf.fromOwnOrigin(
+                headers.getHeaderString("Origin"),
+                headers.getHeaderString("Referer"),
                 session.getContext().getUri().getBaseUri())) {
             return InquiryCsrf.Check.INVALID;
         }
@@ -187,12 +221,21 @@ public final class InquiryResource {
     }
 
     /** The page: the form (with values, errors and a token), or the confirmation when sentTo is not null. */
-    private Response page(MultivaluedMap<String, String> formData, List<FormMessage> errors, String sentTo,
-            Response.Status status) {
+    private Response page(
+            MultivaluedMap<String, String> formData, List<FormMessage> errors, String sentTo, Response.Status status) {
         InquiryForm values = InquiryForm.read(formData);
         LoginFormsProvider forms = session.getProvider(LoginFormsProvider.class)
-                .setAttribute("inquiry", Map.of(InquiryForm.NAME, values.name(), InquiryForm.EMAIL, values.email(),
-                        InquiryForm.MANAGER_ID, values.managerId(), InquiryForm.MESSAGE, values.message()));
+                .setAttribute(
+                        "inquiry",
+                        Map.of(
+                                InquiryForm.NAME,
+                                values.name(),
+                                InquiryForm.EMAIL,
+                                values.email(),
+                                InquiryForm.MANAGER_ID,
+                                values.managerId(),
+                                InquiryForm.MESSAGE,
+                                values.message()));
         forms.setStatus(status);
         if (!errors.isEmpty()) {
             forms.setErrors(errors);
@@ -204,7 +247,8 @@ public final class InquiryResource {
             }
         }
         try {
-            List<ManagerOption> managers = ManagerDirectory.managers(PayerCheckSettings.forRealm(session.getContext().getRealm()));
+            List<ManagerOption> managers = ManagerDirectory.managers(
+                    PayerCheckSettings.forRealm(session.getContext().getRealm()));
             forms.setAttribute("managers", managers);
         } catch (BridgeUnavailableException e) {
             forms.setAttribute("managers", List.of());

@@ -6,7 +6,8 @@ import org.keycloak.services.resource.RealmResourceProviderFactory;
 import si.esoseska.keycloak.Unconfigured;
 
 /** Serves the inquiry page at {@code /realms/<realm>/esoseska-inquiry}. */
-public final class InquiryResourceProviderFactory implements RealmResourceProviderFactory, Unconfigured<RealmResourceProvider> {
+public final class InquiryResourceProviderFactory
+        implements RealmResourceProviderFactory, Unconfigured<RealmResourceProvider> {
 
     public static final String PROVIDER_ID = "esoseska-inquiry";
 
@@ -19,8 +20,7 @@ public final class InquiryResourceProviderFactory implements RealmResourceProvid
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 

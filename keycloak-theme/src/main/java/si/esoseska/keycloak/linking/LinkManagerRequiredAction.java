@@ -69,34 +69,48 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             return;
         }
         String correlationId = CorrelationIds.of(context.getAuthenticationSession());
-        BridgeClient bridge = new BridgeClient(PayerCheckSettings.forRealm(context.getRealm())).withCorrelationId(correlationId);
+        BridgeClient bridge =
+                new BridgeClient(PayerCheckSettings.forRealm(context.getRealm())).withCorrelationId(correlationId);
         try {
-            VerifyResult result = bridge.verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
-                    payer.billPassword(), user.getEmail(), context.getConnection().getRemoteAddr(),
+            VerifyResult result = bridge.verify(new VerifyRequest(
+                    payer.managerId(),
+                    payer.payerCode(),
+                    payer.billPassword(),
+                    user.getEmail(),
+                    context.getConnection().getRemoteAddr(),
                     context.getSession().getContext().resolveLocale(user).toLanguageTag()));
             if (!result.verified()) {
                 context.getEvent().error("payer_not_verified");
-                context.challenge(page(context, formData, result.errors().stream()
-                        .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error))).toList()));
+                context.challenge(page(
+                        context,
+                        formData,
+                        result.errors().stream()
+                                .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error)))
+                                .toList()));
                 return;
             }
             if (bridge.claim(result.ticket(), user.getId()) == ClaimResult.CLAIMED_BY_OTHER) {
-                context.challenge(page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CLAIMED_MEANWHILE))));
+                context.challenge(
+                        page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CLAIMED_MEANWHILE))));
                 return;
             }
             UserLinks.add(user, result.attributes());
-            LOG.infof("manager added user=%s manager=%s correlation_id=%s", user.getId(), payer.managerId(), correlationId);
+            LOG.infof(
+                    "manager added user=%s manager=%s correlation_id=%s",
+                    user.getId(), payer.managerId(), correlationId);
             context.getEvent().detail("payer_account", account);
             context.success();
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("add manager for user %s failed, bridge unavailable: %s correlation_id=%s", user.getId(),
-                    e.getMessage(), correlationId);
-            context.challenge(page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE))));
+            LOG.warnf(
+                    "add manager for user %s failed, bridge unavailable: %s correlation_id=%s",
+                    user.getId(), e.getMessage(), correlationId);
+            context.challenge(
+                    page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE))));
         }
     }
 
-    private static Response page(RequiredActionContext context, MultivaluedMap<String, String> formData,
-                                 List<FormMessage> errors) {
+    private static Response page(
+            RequiredActionContext context, MultivaluedMap<String, String> formData, List<FormMessage> errors) {
         LoginFormsProvider form = context.form();
         errors.forEach(form::addError);
         BridgeSettings settings = PayerCheckSettings.forRealm(context.getRealm());
@@ -106,10 +120,14 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             form.setAttribute("managers", List.of());
             form.setAttribute("managersUnavailable", true);
         }
-        form.setAttribute("linkForm", Map.of(
-                PayerForm.MANAGER_ID, valueOf(formData, PayerForm.MANAGER_ID),
-                PayerForm.PAYER_CODE, valueOf(formData, PayerForm.PAYER_CODE)));
-        form.setAttribute("linkedManagers", context.getUser().getAttributeStream(UserLinks.MANAGERS).toList());
+        form.setAttribute(
+                "linkForm",
+                Map.of(
+                        PayerForm.MANAGER_ID, valueOf(formData, PayerForm.MANAGER_ID),
+                        PayerForm.PAYER_CODE, valueOf(formData, PayerForm.PAYER_CODE)));
+        form.setAttribute(
+                "linkedManagers",
+                context.getUser().getAttributeStream(UserLinks.MANAGERS).toList());
         return form.createForm(TEMPLATE);
     }
 
@@ -119,6 +137,5 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -6,7 +6,8 @@ import org.keycloak.models.KeycloakSession;
 import si.esoseska.keycloak.Unconfigured;
 
 /** Registers "Dodaj upravnika" as the required action {@code link-manager} (app-initiated with kc_action). */
-public final class LinkManagerRequiredActionFactory implements RequiredActionFactory, Unconfigured<RequiredActionProvider> {
+public final class LinkManagerRequiredActionFactory
+        implements RequiredActionFactory, Unconfigured<RequiredActionProvider> {
 
     public static final String PROVIDER_ID = "link-manager";
 

@@ -36,8 +36,9 @@ final class ConsentsFormAction extends RegistrationFormAction {
         form.setAttribute(PRIVACY_URL, orHash(realm.getAttribute(PRIVACY_URL)));
         String campaign = realm.getAttribute(PRIZE_GAME_CAMPAIGN);
         if (campaign != null && !campaign.isBlank()) {
-            form.setAttribute("prizeGame", Map.of("campaign", campaign.strip(),
-                    "termsUrl", orHash(realm.getAttribute(PRIZE_GAME_TERMS_URL))));
+            form.setAttribute(
+                    "prizeGame",
+                    Map.of("campaign", campaign.strip(), "termsUrl", orHash(realm.getAttribute(PRIZE_GAME_TERMS_URL))));
         }
     }
 

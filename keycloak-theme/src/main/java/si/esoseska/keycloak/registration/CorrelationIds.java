@@ -13,8 +13,7 @@ import org.keycloak.sessions.AuthenticationSessionModel;
  */
 public final class CorrelationIds {
 
-    private CorrelationIds() {
-    }
+    private CorrelationIds() {}
 
     public static String of(AuthenticationSessionModel authSession) {
         return of(authSession.getParentSession().getId(), authSession.getTabId());

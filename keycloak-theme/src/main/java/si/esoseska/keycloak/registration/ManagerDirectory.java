@@ -20,13 +20,11 @@ public final class ManagerDirectory {
     static final Duration FRESH_FOR = Duration.ofSeconds(30);
     static final Duration USABLE_FOR = Duration.ofHours(1);
 
-    private record Entry(List<ManagerOption> managers, Instant fetchedAt) {
-    }
+    private record Entry(List<ManagerOption> managers, Instant fetchedAt) {}
 
     private static final Map<URI, Entry> CACHE = new ConcurrentHashMap<>();
 
-    private ManagerDirectory() {
-    }
+    private ManagerDirectory() {}
 
     public static List<ManagerOption> managers(BridgeSettings settings) throws BridgeUnavailableException {
         Instant now = Instant.now();

@@ -14,8 +14,7 @@ final class ManagerHint {
     /** Keycloak keeps authorization-request parameters it does not know as client notes with this prefix. */
     static final String REQUEST_PARAM_NOTE = "client_request_param_manager_hint";
 
-    private ManagerHint() {
-    }
+    private ManagerHint() {}
 
     static Optional<String> of(AuthenticationSessionModel authSession) {
         if (authSession == null) {
@@ -26,7 +25,8 @@ final class ManagerHint {
         if (fromClient != null && !fromClient.isBlank()) {
             return Optional.of(fromClient.strip());
         }
-        return Optional.ofNullable(authSession.getClientNote(REQUEST_PARAM_NOTE)).map(String::strip)
+        return Optional.ofNullable(authSession.getClientNote(REQUEST_PARAM_NOTE))
+                .map(String::strip)
                 .filter(hint -> !hint.isEmpty());
     }
 }

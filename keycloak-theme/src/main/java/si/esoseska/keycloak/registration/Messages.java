@@ -27,12 +27,12 @@ public final class Messages {
             PayerForm.PAYER_CODE, PAYER_CODE_MISSING,
             PayerForm.BILL_PASSWORD, BILL_PASSWORD_MISSING);
 
-    private Messages() {
-    }
+    private Messages() {}
 
     /** The form field an error of the bridge belongs to (the bill password when it names none we know). */
     public static String formField(VerifyResult.FieldError error) {
-        String field = error.field(); // may be null: BridgeJson accepts errors without a field, Map.of() rejects null keys
+        String field =
+                error.field(); // may be null: BridgeJson accepts errors without a field, Map.of() rejects null keys
         return field == null ? PayerForm.BILL_PASSWORD : FIELDS.getOrDefault(field, PayerForm.BILL_PASSWORD);
     }
 

@@ -17,12 +17,10 @@ public final class PayerAccounts {
     static final String REMOVED = "\t\n\u000b\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003"
             + "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u2060\u3000\ufeff";
 
-    private PayerAccounts() {
-    }
+    private PayerAccounts() {}
 
     /** A manager and a payer code of that manager. */
-    public record Account(String managerId, String payerCode) {
-    }
+    public record Account(String managerId, String payerCode) {}
 
     /** Payer codes are matched without blanks: "1234 5678 ", "1234\u00a05678" and "12345678" are the same code. */
     public static String normalizeCode(String raw) {
@@ -42,7 +40,8 @@ public final class PayerAccounts {
     /** The manager and code of an account, split at its first ':'; empty when it is no account (no ':'). */
     public static Optional<Account> parse(String account) {
         int colon = account.indexOf(':');
-        return colon < 0 ? Optional.empty()
+        return colon < 0
+                ? Optional.empty()
                 : Optional.of(new Account(account.substring(0, colon), account.substring(colon + 1)));
     }
 }

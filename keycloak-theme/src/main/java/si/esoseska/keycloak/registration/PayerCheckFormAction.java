@@ -43,7 +43,9 @@ final class PayerCheckFormAction extends RegistrationFormAction {
             form.setAttribute("managers", managers);
             // a resident who came from a manager's own portal sees that manager, fixed
             ManagerHint.of(context.getAuthenticationSession())
-                    .flatMap(hint -> managers.stream().filter(m -> m.getId().equals(hint)).findFirst())
+                    .flatMap(hint -> managers.stream()
+                            .filter(m -> m.getId().equals(hint))
+                            .findFirst())
                     .ifPresent(manager -> form.setAttribute("presetManager", manager));
         } catch (BridgeUnavailableException e) {
             LOG.warnf("manager list unavailable: %s", e.getMessage());
@@ -70,22 +72,36 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         String correlationId = CorrelationIds.of(context.getAuthenticationSession());
         long started = System.nanoTime();
         try {
-            result = new BridgeClient(settings(context)).withCorrelationId(correlationId).verify(new VerifyRequest(payer.managerId(), payer.payerCode(),
-                    payer.billPassword(), formData.getFirst(UserModel.EMAIL), context.getConnection().getRemoteAddr(),
-                    context.getSession().getContext().resolveLocale(null).toLanguageTag()));
+            result = new BridgeClient(settings(context))
+                    .withCorrelationId(correlationId)
+                    .verify(new VerifyRequest(
+                            payer.managerId(),
+                            payer.payerCode(),
+                            payer.billPassword(),
+                            formData.getFirst(UserModel.EMAIL),
+                            context.getConnection().getRemoteAddr(),
+                            context.getSession()
+                                    .getContext()
+                                    .resolveLocale(null)
+                                    .toLanguageTag()));
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("payer check unavailable, registration refused: %s correlation_id=%s", e.getMessage(), correlationId);
+            LOG.warnf(
+                    "payer check unavailable, registration refused: %s correlation_id=%s",
+                    e.getMessage(), correlationId);
             context.error(EVENT_ERROR_UNAVAILABLE);
             context.validationError(formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE)));
             return;
         }
-        LOG.infof("payer check manager=%s verified=%s bridge_ms=%d correlation_id=%s", payer.managerId(),
-                result.verified(), (System.nanoTime() - started) / 1_000_000, correlationId);
+        LOG.infof(
+                "payer check manager=%s verified=%s bridge_ms=%d correlation_id=%s",
+                payer.managerId(), result.verified(), (System.nanoTime() - started) / 1_000_000, correlationId);
         if (!result.verified()) {
             context.error(Errors.INVALID_REGISTRATION);
-            context.validationError(formData, result.errors().stream()
-                    .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error)))
-                    .toList());
+            context.validationError(
+                    formData,
+                    result.errors().stream()
+                            .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error)))
+                            .toList());
             return;
         }
         context.getSession().setAttribute(VERIFIED_CHECK, result);
@@ -98,7 +114,8 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         UserModel user = context.getUser();
         Object check = session.getAttribute(VERIFIED_CHECK);
         if (user == null || !(check instanceof VerifyResult verified)) {
-            LOG.error("payer check success() without a verified check or a new user; is the execution placed after user creation?");
+            LOG.error(
+                    "payer check success() without a verified check or a new user; is the execution placed after user creation?");
             throw failClosed(context, Response.Status.INTERNAL_SERVER_ERROR, Messages.PAYER_CHECK_UNAVAILABLE);
         }
         UserLinks.add(user, verified.attributes());
@@ -106,22 +123,28 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         String correlationId = CorrelationIds.of(context.getAuthenticationSession());
         long started = System.nanoTime();
         try {
-            claim = new BridgeClient(settings(context)).withCorrelationId(correlationId).claim(verified.ticket(), user.getId());
+            claim = new BridgeClient(settings(context))
+                    .withCorrelationId(correlationId)
+                    .claim(verified.ticket(), user.getId());
         } catch (BridgeUnavailableException e) {
-            LOG.warnf("payer claim failed, registration of %s rolled back: %s correlation_id=%s", user.getEmail(),
-                    e.getMessage(), correlationId);
+            LOG.warnf(
+                    "payer claim failed, registration of %s rolled back: %s correlation_id=%s",
+                    user.getEmail(), e.getMessage(), correlationId);
             throw failClosed(context, Response.Status.SERVICE_UNAVAILABLE, Messages.PAYER_CHECK_UNAVAILABLE);
         }
-        LOG.infof("payer claim user=%s result=%s bridge_ms=%d correlation_id=%s", user.getId(), claim,
-                (System.nanoTime() - started) / 1_000_000, correlationId);
+        LOG.infof(
+                "payer claim user=%s result=%s bridge_ms=%d correlation_id=%s",
+                user.getId(), claim, (System.nanoTime() - started) / 1_000_000, correlationId);
         if (claim == ClaimResult.CLAIMED_BY_OTHER) {
-            LOG.infof("payer was claimed by another account meanwhile; registration of %s rolled back", user.getEmail());
+            LOG.infof(
+                    "payer was claimed by another account meanwhile; registration of %s rolled back", user.getEmail());
             throw failClosed(context, Response.Status.CONFLICT, Messages.PAYER_CLAIMED_MEANWHILE);
         }
     }
 
     /** Rolls back the registration (the new user included) and shows an error page with the given message. */
-    private static AuthenticationFlowException failClosed(FormContext context, Response.Status status, String messageKey) {
+    private static AuthenticationFlowException failClosed(
+            FormContext context, Response.Status status, String messageKey) {
         KeycloakSession session = context.getSession();
         session.getTransactionManager().setRollbackOnly();
         context.getEvent().error(EVENT_ERROR_UNAVAILABLE);

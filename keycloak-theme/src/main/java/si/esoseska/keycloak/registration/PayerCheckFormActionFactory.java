@@ -11,15 +11,27 @@ public final class PayerCheckFormActionFactory extends StatelessFormActionFactor
     public static final String PROVIDER_ID = "esoseska-payer-check";
 
     private static final List<ProviderConfigProperty> CONFIG = ProviderConfigurationBuilder.create()
-            .property().name(BridgeSettings.BRIDGE_URL).label("Bridge URL")
+            .property()
+            .name(BridgeSettings.BRIDGE_URL)
+            .label("Bridge URL")
             .helpText("Base URL of the registration bridge, e.g. http://localhost:8000")
-            .type(ProviderConfigProperty.STRING_TYPE).defaultValue(BridgeSettings.DEFAULT_BRIDGE_URL).add()
-            .property().name(BridgeSettings.CALLBACK_SECRET).label("Callback secret")
+            .type(ProviderConfigProperty.STRING_TYPE)
+            .defaultValue(BridgeSettings.DEFAULT_BRIDGE_URL)
+            .add()
+            .property()
+            .name(BridgeSettings.CALLBACK_SECRET)
+            .label("Callback secret")
             .helpText("Shared secret that signs every call to the bridge (the bridge's BRIDGE_CALLBACK_SECRET).")
-            .type(ProviderConfigProperty.PASSWORD).secret(true).add()
-            .property().name(BridgeSettings.TIMEOUT_MS).label("Timeout (ms)")
+            .type(ProviderConfigProperty.PASSWORD)
+            .secret(true)
+            .add()
+            .property()
+            .name(BridgeSettings.TIMEOUT_MS)
+            .label("Timeout (ms)")
             .helpText("How long to wait for the bridge before the form says 'try again later'.")
-            .type(ProviderConfigProperty.STRING_TYPE).defaultValue(String.valueOf(BridgeSettings.DEFAULT_TIMEOUT_MS)).add()
+            .type(ProviderConfigProperty.STRING_TYPE)
+            .defaultValue(String.valueOf(BridgeSettings.DEFAULT_TIMEOUT_MS))
+            .add()
             .build();
 
     public PayerCheckFormActionFactory() {

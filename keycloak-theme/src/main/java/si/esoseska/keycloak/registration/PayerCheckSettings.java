@@ -12,8 +12,7 @@ import si.esoseska.keycloak.bridge.BridgeSettings;
  */
 public final class PayerCheckSettings {
 
-    private PayerCheckSettings() {
-    }
+    private PayerCheckSettings() {}
 
     public static BridgeSettings forRealm(RealmModel realm) {
         return Optional.ofNullable(realm.getRegistrationFlow())
@@ -28,7 +27,9 @@ public final class PayerCheckSettings {
         return realm.getAuthenticationExecutionsStream(flowId)
                 .map(execution -> execution.isAuthenticatorFlow()
                         ? find(realm, execution.getFlowId()).orElse(null)
-                        : PayerCheckFormActionFactory.PROVIDER_ID.equals(execution.getAuthenticator()) ? execution : null)
+                        : PayerCheckFormActionFactory.PROVIDER_ID.equals(execution.getAuthenticator())
+                                ? execution
+                                : null)
                 .filter(execution -> execution != null)
                 .findFirst();
     }

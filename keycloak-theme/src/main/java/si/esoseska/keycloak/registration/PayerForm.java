@@ -20,7 +20,9 @@ public record PayerForm(String managerId, String payerCode, String billPassword)
     static final int MAX_BILL_PASSWORD = 128;
 
     public static PayerForm read(MultivaluedMap<String, String> formData) {
-        return new PayerForm(trimmed(formData.getFirst(MANAGER_ID)), trimmed(formData.getFirst(PAYER_CODE)),
+        return new PayerForm(
+                trimmed(formData.getFirst(MANAGER_ID)),
+                trimmed(formData.getFirst(PAYER_CODE)),
                 trimmed(formData.getFirst(BILL_PASSWORD)));
     }
 
@@ -30,13 +32,23 @@ public record PayerForm(String managerId, String payerCode, String billPassword)
      */
     public List<FormMessage> localErrors() {
         List<FormMessage> errors = new ArrayList<>();
-        check(errors, PAYER_CODE, PayerAccounts.normalizeCode(payerCode).isEmpty() ? "" : payerCode, MAX_PAYER_CODE,
-                Messages.PAYER_CODE_MISSING, Messages.PAYER_CODE_TOO_LONG);
-        check(errors, BILL_PASSWORD, billPassword, MAX_BILL_PASSWORD, Messages.BILL_PASSWORD_MISSING,
+        check(
+                errors,
+                PAYER_CODE,
+                PayerAccounts.normalizeCode(payerCode).isEmpty() ? "" : payerCode,
+                MAX_PAYER_CODE,
+                Messages.PAYER_CODE_MISSING,
+                Messages.PAYER_CODE_TOO_LONG);
+        check(
+                errors,
+                BILL_PASSWORD,
+                billPassword,
+                MAX_BILL_PASSWORD,
+                Messages.BILL_PASSWORD_MISSING,
                 Messages.BILL_PASSWORD_TOO_LONG);
         check(errors, MANAGER_ID, managerId, MAX_MANAGER_ID, Messages.MANAGER_MISSING, Messages.MANAGER_UNKNOWN);
         if (managerId.indexOf(':') >= 0 && managerId.length() <= MAX_MANAGER_ID) {
-            errors.add(new FormMessage(MANAGER_ID, Messages.MANAGER_UNKNOWN));  // no manager id holds a ':'
+            errors.add(new FormMessage(MANAGER_ID, Messages.MANAGER_UNKNOWN)); // no manager id holds a ':'
         }
         return errors;
     }
@@ -46,8 +58,8 @@ public record PayerForm(String managerId, String payerCode, String billPassword)
         return PayerAccounts.format(managerId, PayerAccounts.normalizeCode(payerCode));
     }
 
-    private static void check(List<FormMessage> errors, String field, String value, int max, String missingKey,
-                              String tooLongKey) {
+    private static void check(
+            List<FormMessage> errors, String field, String value, int max, String missingKey, String tooLongKey) {
         if (value.isEmpty()) {
             errors.add(new FormMessage(field, missingKey));
         } else if (value.length() > max) {

@@ -15,7 +15,8 @@ final class PhoneNumberFormAction extends RegistrationFormAction {
     @Override
     public void validate(ValidationContext context) {
         MultivaluedMap<String, String> formData = context.getHttpRequest().getDecodedFormParameters();
-        PhoneNumbers.normalize(formData.getFirst(PHONE_NUMBER)).ifPresent(phone -> formData.putSingle(PHONE_NUMBER, phone));
+        PhoneNumbers.normalize(formData.getFirst(PHONE_NUMBER))
+                .ifPresent(phone -> formData.putSingle(PHONE_NUMBER, phone));
         context.success();
     }
 }

@@ -8,8 +8,7 @@ import java.util.Optional;
  */
 final class PhoneNumbers {
 
-    private PhoneNumbers() {
-    }
+    private PhoneNumbers() {}
 
     /** The number as {@code XXX XXX XXX}, or empty when it is not a 9-digit Slovenian number. */
     static Optional<String> normalize(String typed) {

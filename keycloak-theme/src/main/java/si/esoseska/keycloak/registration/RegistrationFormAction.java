@@ -11,12 +11,10 @@ import org.keycloak.models.UserModel;
 abstract class RegistrationFormAction implements FormAction {
 
     @Override
-    public void buildPage(FormContext context, LoginFormsProvider form) {
-    }
+    public void buildPage(FormContext context, LoginFormsProvider form) {}
 
     @Override
-    public void success(FormContext context) {
-    }
+    public void success(FormContext context) {}
 
     @Override
     public final boolean requiresUser() {
@@ -29,10 +27,8 @@ abstract class RegistrationFormAction implements FormAction {
     }
 
     @Override
-    public final void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {
-    }
+    public final void setRequiredActions(KeycloakSession session, RealmModel realm, UserModel user) {}
 
     @Override
-    public final void close() {
-    }
+    public final void close() {}
 }

@@ -12,8 +12,7 @@ import si.esoseska.keycloak.Unconfigured;
 abstract class StatelessFormActionFactory implements FormActionFactory, Unconfigured<FormAction> {
 
     private static final AuthenticationExecutionModel.Requirement[] REQUIREMENT_CHOICES = {
-            AuthenticationExecutionModel.Requirement.REQUIRED,
-            AuthenticationExecutionModel.Requirement.DISABLED,
+        AuthenticationExecutionModel.Requirement.REQUIRED, AuthenticationExecutionModel.Requirement.DISABLED,
     };
 
     private final FormAction action;

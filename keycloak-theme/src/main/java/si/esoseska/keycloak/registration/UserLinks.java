@@ -15,15 +15,15 @@ public final class UserLinks {
     /** Only these attributes may be written from a bridge answer. */
     static final Set<String> LINK_ATTRIBUTES = Set.of(MANAGERS, PAYER_ACCOUNTS);
 
-    private UserLinks() {
-    }
+    private UserLinks() {}
 
     public static void add(UserModel user, Map<String, List<String>> links) {
         links.forEach((attribute, values) -> {
             if (!LINK_ATTRIBUTES.contains(attribute) || values.isEmpty()) {
                 return;
             }
-            Set<String> merged = new LinkedHashSet<>(user.getAttributeStream(attribute).toList());
+            Set<String> merged =
+                    new LinkedHashSet<>(user.getAttributeStream(attribute).toList());
             merged.addAll(values);
             user.setAttribute(attribute, List.copyOf(merged));
         });

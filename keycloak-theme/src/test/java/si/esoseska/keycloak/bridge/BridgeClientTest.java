@@ -37,14 +37,17 @@ class BridgeClientTest {
     private static final long NOW = 1_735_689_600L;
     private static final String VERIFIED = "{\"ok\":true,\"ticket\":\"tkt.1\",\"attributes\":"
             + "{\"managers\":[\"staninvest\"],\"payer_accounts\":[\"staninvest:100200\"]}}";
-    private static final VerifyRequest REQUEST = new VerifyRequest("staninvest", "100200", "Šifra-č", "ana@example.si",
-            "198.51.100.7", "sl");
+    private static final VerifyRequest REQUEST =
+            new VerifyRequest("staninvest", "100200", "Šifra-č", "ana@example.si", "198.51.100.7", "sl");
 
     /** One request as the server saw it. */
     private record Seen(String method, String path, Map<String, List<String>> headers, byte[] body) {
         String header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0))
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -75,8 +78,11 @@ class BridgeClientTest {
     private void route(String path, Answer answer) {
         server.createContext(path, exchange -> {
             try {
-                seen.add(new Seen(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                        Map.copyOf(exchange.getRequestHeaders()), exchange.getRequestBody().readAllBytes()));
+                seen.add(new Seen(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
+                        Map.copyOf(exchange.getRequestHeaders()),
+                        exchange.getRequestBody().readAllBytes()));
                 answer.answer(exchange);
             } catch (Exception e) {
                 // the client gave up (timeout) or the test ended
@@ -100,8 +106,13 @@ class BridgeClientTest {
     }
 
     private BridgeSettings settings(int timeoutMs) {
-        return BridgeSettings.fromConfig(Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort(),
-                "callbackSecret", SECRET, "timeoutMs", String.valueOf(timeoutMs)));
+        return BridgeSettings.fromConfig(Map.of(
+                "bridgeUrl",
+                "http://127.0.0.1:" + server.getAddress().getPort(),
+                "callbackSecret",
+                SECRET,
+                "timeoutMs",
+                String.valueOf(timeoutMs)));
     }
 
     private BridgeClient client(int timeoutMs) {
@@ -120,7 +131,8 @@ class BridgeClientTest {
         Seen request = seen.get(0);
         assertEquals("POST", request.method());
         assertEquals("/v1/registrations/verify", request.path());
-        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
+        assertEquals(
+                new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
                 request.header("X-Signature"));
         assertTrue(request.header("Content-Type").startsWith("application/json"));
         JsonNode body = new ObjectMapper().readTree(request.body());
@@ -152,14 +164,18 @@ class BridgeClientTest {
         // bridgeUrl http://host/bridge: the bridge is mounted at /bridge (proxy prefix or SCRIPT_NAME) and routes
         // /v1/registrations/verify, so that is what it checks the signature against
         route("/bridge/v1/registrations/verify", json(200, VERIFIED));
-        BridgeSettings underBase = BridgeSettings.fromConfig(Map.of("bridgeUrl",
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/bridge", "callbackSecret", SECRET));
+        BridgeSettings underBase = BridgeSettings.fromConfig(Map.of(
+                "bridgeUrl",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/bridge",
+                "callbackSecret",
+                SECRET));
 
         new BridgeClient(underBase, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC)).verify(REQUEST);
 
         Seen request = seen.get(0);
         assertEquals("/bridge/v1/registrations/verify", request.path());
-        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
+        assertEquals(
+                new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/verify", request.body()),
                 request.header("X-Signature"));
     }
 
@@ -168,16 +184,19 @@ class BridgeClientTest {
         route("/v1/registrations/claims", json(201, "{\"status\":\"claimed\"}"));
         client(2000).claim("tkt.1", "user-1");
         Seen request = seen.get(0);
-        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/claims", request.body()),
+        assertEquals(
+                new CallbackSigner(SECRET).header(NOW, "POST", "/v1/registrations/claims", request.body()),
                 request.header("X-Signature"));
-        assertEquals("user-1", new ObjectMapper().readTree(request.body()).get("user_id").textValue());
+        assertEquals(
+                "user-1",
+                new ObjectMapper().readTree(request.body()).get("user_id").textValue());
     }
 
     @Test
     void withoutASecretNothingIsSent() {
         route("/", json(200, VERIFIED));
-        BridgeSettings noSecret = BridgeSettings.fromConfig(Map.of("bridgeUrl",
-                "http://127.0.0.1:" + server.getAddress().getPort()));
+        BridgeSettings noSecret = BridgeSettings.fromConfig(
+                Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort()));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).verify(REQUEST));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).claim("t", "u"));
         assertEquals(List.of(), seen);
@@ -185,7 +204,8 @@ class BridgeClientTest {
 
     @Test
     void rejectedPayerIsAnAnswerNotAnOutage() throws Exception {
-        route("/v1/registrations/verify",
+        route(
+                "/v1/registrations/verify",
                 json(200, "{\"ok\":false,\"errors\":[{\"field\":\"bill_password\",\"code\":\"payer_not_verified\"}]}"));
         VerifyResult result = client(2000).verify(REQUEST);
         assertEquals(List.of(new VerifyResult.FieldError("bill_password", "payer_not_verified")), result.errors());
@@ -237,8 +257,8 @@ class BridgeClientTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        BridgeSettings closed = BridgeSettings.fromConfig(Map.of("bridgeUrl", "http://127.0.0.1:" + port,
-                "callbackSecret", SECRET, "timeoutMs", "2000"));
+        BridgeSettings closed = BridgeSettings.fromConfig(
+                Map.of("bridgeUrl", "http://127.0.0.1:" + port, "callbackSecret", SECRET, "timeoutMs", "2000"));
         long start = System.nanoTime();
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).verify(REQUEST));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).managers());
@@ -248,7 +268,7 @@ class BridgeClientTest {
     @Test
     void aSignedCallIsSentOnceEvenWhenTheBridgeHangsUpWithoutAnAnswer() {
         // an HTTP client that quietly sent the POST again would turn one registration into two payer checks
-        route("/v1/registrations/verify", exchange -> { });
+        route("/v1/registrations/verify", exchange -> {});
         assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
         assertEquals(1, seen.size());
     }
@@ -258,7 +278,8 @@ class BridgeClientTest {
     @Test
     void refusedSignatureIsUnavailableAndSaysWhy() {
         route("/v1/registrations/verify", json(401, "{\"error\":\"invalid_signature\"}"));
-        BridgeUnavailableException e = assertThrows(BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
+        BridgeUnavailableException e = assertThrows(
+                BridgeUnavailableException.class, () -> client(2000).verify(REQUEST));
         assertTrue(e.getMessage().contains("401"), e.getMessage());
         assertTrue(e.getMessage().contains("callback secret"), e.getMessage());
     }
@@ -278,8 +299,8 @@ class BridgeClientTest {
 
     // --- inquiries ------------------------------------------------------------------------------------
 
-    private static final InquiryRequest INQUIRY = new InquiryRequest("staninvest", "Žiga Čeč", "ziga@example.si",
-            "Pozdravljeni,\r\nkdaj bo obračun?", "198.51.100.7", "sl");
+    private static final InquiryRequest INQUIRY = new InquiryRequest(
+            "staninvest", "Žiga Čeč", "ziga@example.si", "Pozdravljeni,\r\nkdaj bo obračun?", "198.51.100.7", "sl");
 
     @Test
     void inquiryIsASignedPostOfTheFields() throws Exception {
@@ -291,7 +312,8 @@ class BridgeClientTest {
         Seen request = seen.get(0);
         assertEquals("POST", request.method());
         assertEquals("/v1/inquiries", request.path());
-        assertEquals(new CallbackSigner(SECRET).header(NOW, "POST", "/v1/inquiries", request.body()),
+        assertEquals(
+                new CallbackSigner(SECRET).header(NOW, "POST", "/v1/inquiries", request.body()),
                 request.header("X-Signature"));
         assertTrue(request.header("Content-Type").startsWith("application/json"));
         JsonNode body = new ObjectMapper().readTree(request.body());
@@ -304,7 +326,9 @@ class BridgeClientTest {
 
     @Test
     void inquiryWithFieldErrorsIsRejectedNotAnOutage() throws Exception {
-        route("/v1/inquiries", json(200, "{\"ok\":false,\"errors\":[{\"field\":\"manager_id\",\"code\":\"no_inquiries\"}]}"));
+        route(
+                "/v1/inquiries",
+                json(200, "{\"ok\":false,\"errors\":[{\"field\":\"manager_id\",\"code\":\"no_inquiries\"}]}"));
         InquiryResult result = client(2000).sendInquiry(INQUIRY);
         assertEquals(InquiryResult.Outcome.REJECTED, result.outcome());
         assertEquals(List.of(new VerifyResult.FieldError("manager_id", "no_inquiries")), result.errors());
@@ -313,7 +337,9 @@ class BridgeClientTest {
     @Test
     void tooManyInquiriesIsRateLimited() throws Exception {
         route("/v1/inquiries", json(429, "{\"error\":\"rate_limited\"}"));
-        assertEquals(InquiryResult.Outcome.RATE_LIMITED, client(2000).sendInquiry(INQUIRY).outcome());
+        assertEquals(
+                InquiryResult.Outcome.RATE_LIMITED,
+                client(2000).sendInquiry(INQUIRY).outcome());
     }
 
     @ParameterizedTest
@@ -326,8 +352,8 @@ class BridgeClientTest {
     @Test
     void inquiryWithoutASecretIsNotSent() {
         route("/", json(202, "{\"ok\":true}"));
-        BridgeSettings noSecret = BridgeSettings.fromConfig(Map.of("bridgeUrl",
-                "http://127.0.0.1:" + server.getAddress().getPort()));
+        BridgeSettings noSecret = BridgeSettings.fromConfig(
+                Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort()));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).sendInquiry(INQUIRY));
         assertEquals(List.of(), seen);
     }
@@ -348,7 +374,9 @@ class BridgeClientTest {
     @Test
     void managersAreFetchedWithAGet() throws Exception {
         route("/v1/managers", json(200, "{\"managers\":[{\"id\":\"staninvest\",\"name\":\"Staninvest d.o.o.\"}]}"));
-        assertEquals(List.of(new ManagerOption("staninvest", "Staninvest d.o.o.")), client(2000).managers());
+        assertEquals(
+                List.of(new ManagerOption("staninvest", "Staninvest d.o.o.")),
+                client(2000).managers());
         assertEquals("GET", seen.get(0).method());
     }
 

@@ -35,7 +35,8 @@ class BridgeJsonTest {
                 + "{\"managers\":[\"staninvest\"],\"payer_accounts\":[\"staninvest:100200\"]}}"));
         assertTrue(result.verified());
         assertEquals("tkt.1", result.ticket());
-        assertEquals(Map.of("managers", List.of("staninvest"), "payer_accounts", List.of("staninvest:100200")),
+        assertEquals(
+                Map.of("managers", List.of("staninvest"), "payer_accounts", List.of("staninvest:100200")),
                 result.attributes());
         assertTrue(result.errors().isEmpty());
     }
@@ -54,8 +55,11 @@ class BridgeJsonTest {
                 + "{\"field\":\"manager_id\",\"code\":\"unknown_manager\"}]}"));
         assertFalse(result.verified());
         assertNull(result.ticket());
-        assertEquals(List.of(new VerifyResult.FieldError("bill_password", "payer_not_verified"),
-                new VerifyResult.FieldError("manager_id", "unknown_manager")), result.errors());
+        assertEquals(
+                List.of(
+                        new VerifyResult.FieldError("bill_password", "payer_not_verified"),
+                        new VerifyResult.FieldError("manager_id", "unknown_manager")),
+                result.errors());
     }
 
     @Test
@@ -65,24 +69,25 @@ class BridgeJsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "",
-            "not json",
-            "<html>502 Bad Gateway</html>",
-            "[]",
-            "\"ok\"",
-            "null",
-            "{}",
-            "{\"ok\":\"true\",\"ticket\":\"t\"}",
-            "{\"ok\":1}",
-            "{\"ok\":true}",
-            "{\"ok\":true,\"ticket\":\"\"}",
-            "{\"ok\":true,\"ticket\":7}",
-            "{\"ok\":false}",
-            "{\"ok\":false,\"errors\":[]}",
-            "{\"ok\":false,\"errors\":[{\"field\":\"bill_password\"}]}",
-            "{\"ok\":true,\"ticket\":\"t\"",
-    })
+    @ValueSource(
+            strings = {
+                "",
+                "not json",
+                "<html>502 Bad Gateway</html>",
+                "[]",
+                "\"ok\"",
+                "null",
+                "{}",
+                "{\"ok\":\"true\",\"ticket\":\"t\"}",
+                "{\"ok\":1}",
+                "{\"ok\":true}",
+                "{\"ok\":true,\"ticket\":\"\"}",
+                "{\"ok\":true,\"ticket\":7}",
+                "{\"ok\":false}",
+                "{\"ok\":false,\"errors\":[]}",
+                "{\"ok\":false,\"errors\":[{\"field\":\"bill_password\"}]}",
+                "{\"ok\":true,\"ticket\":\"t\"",
+            })
     void malformedVerifyAnswerMeansTheBridgeIsUnavailable(String answer) {
         assertThrows(BridgeUnavailableException.class, () -> BridgeJson.parseVerify(utf8(answer)));
     }
@@ -91,16 +96,21 @@ class BridgeJsonTest {
 
     @Test
     void managersKeepTheBridgeOrder() throws Exception {
-        List<ManagerOption> managers = BridgeJson.parseManagers(utf8("{\"managers\":["
-                + "{\"id\":\"zz\",\"name\":\"Agencija Dom\"},{\"id\":\"staninvest\",\"name\":\"Staninvest d.o.o.\"}]}"));
-        assertEquals(List.of(new ManagerOption("zz", "Agencija Dom"), new ManagerOption("staninvest", "Staninvest d.o.o.")),
+        List<ManagerOption> managers = BridgeJson.parseManagers(
+                utf8(
+                        "{\"managers\":["
+                                + "{\"id\":\"zz\",\"name\":\"Agencija Dom\"},{\"id\":\"staninvest\",\"name\":\"Staninvest d.o.o.\"}]}"));
+        assertEquals(
+                List.of(new ManagerOption("zz", "Agencija Dom"), new ManagerOption("staninvest", "Staninvest d.o.o.")),
                 managers);
     }
 
     @Test
     void managersWithoutIdOrNameAreSkipped() throws Exception {
-        List<ManagerOption> managers = BridgeJson.parseManagers(utf8("{\"managers\":["
-                + "{\"id\":\"a\"},{\"name\":\"B\"},{\"id\":3,\"name\":\"C\"},{\"id\":\"d\",\"name\":\"Dom Čebelica\"}]}"));
+        List<ManagerOption> managers = BridgeJson.parseManagers(
+                utf8(
+                        "{\"managers\":["
+                                + "{\"id\":\"a\"},{\"name\":\"B\"},{\"id\":3,\"name\":\"C\"},{\"id\":\"d\",\"name\":\"Dom Čebelica\"}]}"));
         assertEquals(List.of(new ManagerOption("d", "Dom Čebelica")), managers);
     }
 
@@ -119,7 +129,8 @@ class BridgeJsonTest {
 
     @Test
     void acceptedInquiryIsSentToTheNamedManager() throws Exception {
-        InquiryResult result = BridgeJson.parseInquiry(202, utf8("{\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}"));
+        InquiryResult result =
+                BridgeJson.parseInquiry(202, utf8("{\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}"));
         assertEquals(new InquiryResult(InquiryResult.Outcome.SENT, "Staninvest d.o.o.", List.of()), result);
     }
 
@@ -133,38 +144,46 @@ class BridgeJsonTest {
     @ParameterizedTest(name = "HTTP {0}")
     @ValueSource(ints = {400, 200}) // 400 since the bridge answers field errors so; 200 from bridges before
     void refusedInquiryCarriesTheFieldErrors(int status) throws Exception {
-        InquiryResult result = BridgeJson.parseInquiry(status, utf8("{\"ok\":false,\"errors\":["
-                + "{\"field\":\"email\",\"code\":\"invalid_email\"},"
-                + "{\"field\":\"manager_id\",\"code\":\"no_inquiries\"},"
-                + "{\"field\":\"message\"}]}"));
+        InquiryResult result = BridgeJson.parseInquiry(
+                status,
+                utf8("{\"ok\":false,\"errors\":["
+                        + "{\"field\":\"email\",\"code\":\"invalid_email\"},"
+                        + "{\"field\":\"manager_id\",\"code\":\"no_inquiries\"},"
+                        + "{\"field\":\"message\"}]}"));
         assertEquals(InquiryResult.Outcome.REJECTED, result.outcome());
-        assertEquals(List.of(new VerifyResult.FieldError("email", "invalid_email"),
-                new VerifyResult.FieldError("manager_id", "no_inquiries")), result.errors());
+        assertEquals(
+                List.of(
+                        new VerifyResult.FieldError("email", "invalid_email"),
+                        new VerifyResult.FieldError("manager_id", "no_inquiries")),
+                result.errors());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{\"error\":\"rate_limited\"}", "", "<html>Too Many Requests</html>"})
     void status429IsRateLimitedWhateverTheBody(String answer) throws Exception {
-        assertEquals(new InquiryResult(InquiryResult.Outcome.RATE_LIMITED, null, List.of()),
+        assertEquals(
+                new InquiryResult(InquiryResult.Outcome.RATE_LIMITED, null, List.of()),
                 BridgeJson.parseInquiry(429, utf8(answer)));
     }
 
     @ParameterizedTest(name = "HTTP {0}: {1}")
-    @CsvSource(delimiter = '|', value = {
-            "503 | {\"error\":\"mail_unavailable\"}",
-            "401 | {\"error\":\"invalid_signature\"}",
-            "400 | {\"error\":\"invalid_request\",\"problems\":[\"unknown field\"]}",
-            "500 | <html>Internal Server Error</html>",
-            "502 | ''",
-            "200 | {\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}",
-            "202 | {\"ok\":false,\"errors\":[{\"field\":\"email\",\"code\":\"invalid_email\"}]}",
-            "202 | ''",
-            "202 | []",
-            "200 | {}",
-            "200 | {\"ok\":false}",
-            "200 | {\"ok\":false,\"errors\":[]}",
-            "200 | {\"ok\":false,\"errors\":[{\"field\":\"email\"}]}",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "503 | {\"error\":\"mail_unavailable\"}",
+                "401 | {\"error\":\"invalid_signature\"}",
+                "400 | {\"error\":\"invalid_request\",\"problems\":[\"unknown field\"]}",
+                "500 | <html>Internal Server Error</html>",
+                "502 | ''",
+                "200 | {\"ok\":true,\"manager_name\":\"Staninvest d.o.o.\"}",
+                "202 | {\"ok\":false,\"errors\":[{\"field\":\"email\",\"code\":\"invalid_email\"}]}",
+                "202 | ''",
+                "202 | []",
+                "200 | {}",
+                "200 | {\"ok\":false}",
+                "200 | {\"ok\":false,\"errors\":[]}",
+                "200 | {\"ok\":false,\"errors\":[{\"field\":\"email\"}]}",
+            })
     void anyOtherInquiryAnswerMeansTheBridgeIsUnavailable(int status, String answer) {
         assertThrows(BridgeUnavailableException.class, () -> BridgeJson.parseInquiry(status, utf8(answer)));
     }
@@ -185,8 +204,8 @@ class BridgeJsonTest {
 
     @Test
     void verifyBodyHasEveryFieldThatIsGiven() throws Exception {
-        JsonNode body = tree(BridgeJson.verifyBody(new VerifyRequest("staninvest", "100 200", "Šifra-č", "ana@example.si",
-                "198.51.100.7", "sl")));
+        JsonNode body = tree(BridgeJson.verifyBody(
+                new VerifyRequest("staninvest", "100 200", "Šifra-č", "ana@example.si", "198.51.100.7", "sl")));
         assertEquals(Set.of("manager_id", "payer_code", "bill_password", "email", "client_ip", "locale"), names(body));
         assertEquals("staninvest", body.get("manager_id").textValue());
         assertEquals("100 200", body.get("payer_code").textValue());
@@ -216,8 +235,8 @@ class BridgeJsonTest {
     @Test
     void billPasswordAppearsOnlyUnderItsKey() throws Exception {
         String password = "Pw-UNIQUE-7731";
-        byte[] raw = BridgeJson.verifyBody(new VerifyRequest("staninvest", "100200", password, "ana@example.si",
-                "198.51.100.7", "sl"));
+        byte[] raw = BridgeJson.verifyBody(
+                new VerifyRequest("staninvest", "100200", password, "ana@example.si", "198.51.100.7", "sl"));
         String text = new String(raw, StandardCharsets.UTF_8);
         assertEquals(text.indexOf(password), text.lastIndexOf(password), "the password is in the body once");
         JsonNode body = tree(raw);
@@ -238,16 +257,21 @@ class BridgeJsonTest {
 
     @Test
     void verifyBodyEscapesQuotesSoNoFieldCanBeInjected() throws Exception {
-        JsonNode body = tree(BridgeJson.verifyBody(new VerifyRequest("staninvest", "1\",\"manager_id\":\"evil", "pw",
-                null, null, null)));
+        JsonNode body = tree(BridgeJson.verifyBody(
+                new VerifyRequest("staninvest", "1\",\"manager_id\":\"evil", "pw", null, null, null)));
         assertEquals("staninvest", body.get("manager_id").textValue());
         assertEquals("1\",\"manager_id\":\"evil", body.get("payer_code").textValue());
     }
 
     @Test
     void inquiryBodyHasEveryFieldThatIsGiven() throws Exception {
-        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Žiga Čeč", "ziga@example.si",
-                "Pozdravljeni,\r\nkdaj bo obračun?", "198.51.100.7", "sl")));
+        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest(
+                "staninvest",
+                "Žiga Čeč",
+                "ziga@example.si",
+                "Pozdravljeni,\r\nkdaj bo obračun?",
+                "198.51.100.7",
+                "sl")));
         assertEquals(Set.of("manager_id", "name", "email", "message", "client_ip", "locale"), names(body));
         assertEquals("staninvest", body.get("manager_id").textValue());
         assertEquals("Žiga Čeč", body.get("name").textValue());
@@ -259,8 +283,8 @@ class BridgeJsonTest {
 
     @Test
     void inquiryBodyLeavesOutOptionalFieldsThatAreMissing() throws Exception {
-        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Ana", "ana@example.si", "Vprašanje",
-                "", null)));
+        JsonNode body = tree(BridgeJson.inquiryBody(
+                new InquiryRequest("staninvest", "Ana", "ana@example.si", "Vprašanje", "", null)));
         assertEquals(Set.of("manager_id", "name", "email", "message"), names(body));
     }
 
@@ -276,8 +300,8 @@ class BridgeJsonTest {
 
     @Test
     void inquiryBodyEscapesQuotesSoNoFieldCanBeInjected() throws Exception {
-        JsonNode body = tree(BridgeJson.inquiryBody(new InquiryRequest("staninvest", "Ana\",\"manager_id\":\"evil",
-                "ana@example.si", "\"}", null, null)));
+        JsonNode body = tree(BridgeJson.inquiryBody(
+                new InquiryRequest("staninvest", "Ana\",\"manager_id\":\"evil", "ana@example.si", "\"}", null, null)));
         assertEquals("staninvest", body.get("manager_id").textValue());
         assertEquals("Ana\",\"manager_id\":\"evil", body.get("name").textValue());
         assertEquals("\"}", body.get("message").textValue());

@@ -31,8 +31,8 @@ class BridgeSettingsTest {
 
     @Test
     void configuredValuesAreUsed() {
-        BridgeSettings settings = BridgeSettings.fromConfig(Map.of("bridgeUrl", " http://bridge:9000 ",
-                "callbackSecret", "s3cret", "timeoutMs", " 1500 "));
+        BridgeSettings settings = BridgeSettings.fromConfig(
+                Map.of("bridgeUrl", " http://bridge:9000 ", "callbackSecret", "s3cret", "timeoutMs", " 1500 "));
         assertEquals(URI.create("http://bridge:9000/"), settings.baseUrl());
         assertEquals("s3cret", settings.callbackSecret());
         assertTrue(settings.hasSecret());
@@ -42,14 +42,17 @@ class BridgeSettingsTest {
     @ParameterizedTest
     @ValueSource(strings = {"abc", "1.5", "-100", "0", "99999999999"})
     void badTimeoutFallsBackToTheDefault(String timeout) {
-        assertEquals(Duration.ofMillis(3000), BridgeSettings.fromConfig(Map.of("timeoutMs", timeout)).timeout());
+        assertEquals(
+                Duration.ofMillis(3000),
+                BridgeSettings.fromConfig(Map.of("timeoutMs", timeout)).timeout());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"http://bridge:8000", "http://bridge:8000/"})
     void trailingSlashOrNotResolvesTheSameUrl(String url) {
         BridgeSettings settings = BridgeSettings.fromConfig(Map.of("bridgeUrl", url));
-        assertEquals(URI.create("http://bridge:8000/v1/registrations/verify"), settings.resolve("v1/registrations/verify"));
+        assertEquals(
+                URI.create("http://bridge:8000/v1/registrations/verify"), settings.resolve("v1/registrations/verify"));
         assertEquals(URI.create("http://bridge:8000/v1/managers"), settings.resolve("/v1/managers"));
     }
 

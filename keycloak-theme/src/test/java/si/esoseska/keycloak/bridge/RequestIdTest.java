@@ -17,7 +17,8 @@ class RequestIdTest {
     }
 
     @Test
-    @DisplayName("The same form sent twice makes two calls with their own request ids, so the bridge's replay cache does not refuse the second")
+    @DisplayName(
+            "The same form sent twice makes two calls with their own request ids, so the bridge's replay cache does not refuse the second")
     void sameFormTwiceHasTwoRequestIds() throws Exception {
         VerifyRequest form = new VerifyRequest("staninvest", "100200", "Geslo1", "ana@example.si", "127.0.0.1", "sl");
         String first = requestId(BridgeJson.verifyBody(form));
@@ -29,7 +30,9 @@ class RequestIdTest {
     @Test
     @DisplayName("Every signed call carries a request id")
     void everySignedBodyHasOne() throws Exception {
-        for (byte[] body : List.of(BridgeJson.claimBody("t", "u"), BridgeJson.claimSyncBody("u", List.of()),
+        for (byte[] body : List.of(
+                BridgeJson.claimBody("t", "u"),
+                BridgeJson.claimSyncBody("u", List.of()),
                 BridgeJson.inquiryBody(new InquiryRequest("m", "n", "e@x.si", "msg", null, null)))) {
             assertEquals(36, requestId(body).length());
         }

@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The inquiry form's CSRF token: made for one visitor's cookie, by the realm's key, for a limited time. */
 class InquiryCsrfTest {
 
-    private static final byte[] REALM_KEY = "realm-hs512-key-of-the-realm-database-0123456789".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] OTHER_KEY = "another-realm-or-an-attackers-guess-0123456789ab".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REALM_KEY =
+            "realm-hs512-key-of-the-realm-database-0123456789".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OTHER_KEY =
+            "another-realm-or-an-attackers-guess-0123456789ab".getBytes(StandardCharsets.UTF_8);
     private static final Instant NOW = Instant.parse("2026-12-03T18:00:00Z");
 
     private static InquiryCsrf csrf(Instant now, byte[]... keys) {
@@ -31,7 +33,9 @@ class InquiryCsrfTest {
     @Test
     void aTokenIsValidForTheCookieItWasMadeFor() {
         String nonce = InquiryCsrf.newNonce();
-        assertEquals(InquiryCsrf.Check.VALID, csrf(NOW, REALM_KEY).check(nonce, csrf(NOW, REALM_KEY).token(nonce)));
+        assertEquals(
+                InquiryCsrf.Check.VALID,
+                csrf(NOW, REALM_KEY).check(nonce, csrf(NOW, REALM_KEY).token(nonce)));
     }
 
     @Test
@@ -39,8 +43,10 @@ class InquiryCsrfTest {
         // a cluster: the key comes from the realm (database), not from the node
         String nonce = InquiryCsrf.newNonce();
         String token = csrf(NOW, REALM_KEY).token(nonce);
-        assertEquals(InquiryCsrf.Check.VALID, new InquiryCsrf(List.of(REALM_KEY.clone()), Clock.fixed(NOW.plusSeconds(1), ZoneOffset.UTC))
-                .check(nonce, token));
+        assertEquals(
+                InquiryCsrf.Check.VALID,
+                new InquiryCsrf(List.of(REALM_KEY.clone()), Clock.fixed(NOW.plusSeconds(1), ZoneOffset.UTC))
+                        .check(nonce, token));
     }
 
     @Test
@@ -53,7 +59,9 @@ class InquiryCsrfTest {
     @Test
     void aTokenMadeWithAnotherKeyIsInvalid() {
         String nonce = InquiryCsrf.newNonce();
-        assertEquals(InquiryCsrf.Check.INVALID, csrf(NOW, REALM_KEY).check(nonce, csrf(NOW, OTHER_KEY).token(nonce)));
+        assertEquals(
+                InquiryCsrf.Check.INVALID,
+                csrf(NOW, REALM_KEY).check(nonce, csrf(NOW, OTHER_KEY).token(nonce)));
     }
 
     @Test
@@ -69,8 +77,11 @@ class InquiryCsrfTest {
     void aTokenExpiresAfterItsLifetime() {
         String nonce = InquiryCsrf.newNonce();
         String token = csrf(NOW, REALM_KEY).token(nonce);
-        assertEquals(InquiryCsrf.Check.VALID, csrf(NOW.plus(InquiryCsrf.LIFETIME), REALM_KEY).check(nonce, token));
-        assertEquals(InquiryCsrf.Check.EXPIRED,
+        assertEquals(
+                InquiryCsrf.Check.VALID,
+                csrf(NOW.plus(InquiryCsrf.LIFETIME), REALM_KEY).check(nonce, token));
+        assertEquals(
+                InquiryCsrf.Check.EXPIRED,
                 csrf(NOW.plus(InquiryCsrf.LIFETIME).plusSeconds(1), REALM_KEY).check(nonce, token));
     }
 
@@ -84,8 +95,17 @@ class InquiryCsrfTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", ".", "x.y", "123", "123.", "1e9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "١٢٣.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})
+    @ValueSource(
+            strings = {
+                "",
+                ".",
+                "x.y",
+                "123",
+                "123.",
+                "1e9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "99999999999999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "١٢٣.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            })
     void malformedTokensAreInvalid(String token) {
         assertEquals(InquiryCsrf.Check.INVALID, csrf(NOW, REALM_KEY).check(InquiryCsrf.newNonce(), token));
     }
@@ -114,24 +134,28 @@ class InquiryCsrfTest {
         assertFalse(none.hasKey());
         assertThrows(IllegalStateException.class, () -> none.token(InquiryCsrf.newNonce()));
         String nonce = InquiryCsrf.newNonce();
-        assertEquals(InquiryCsrf.Check.INVALID, none.check(nonce, csrf(NOW, REALM_KEY).token(nonce)));
+        assertEquals(
+                InquiryCsrf.Check.INVALID,
+                none.check(nonce, csrf(NOW, REALM_KEY).token(nonce)));
     }
 
     @ParameterizedTest(name = "Origin {0}, Referer {1} -> {2}")
-    @CsvSource(nullValues = "-", value = {
-            "https://portal.esoseska.si,         -,                                                  true",
-            "HTTPS://Portal.Esoseska.si:443,     -,                                                  true",
-            "https://attacker.example,           -,                                                  false",
-            "https://portal.esoseska.si.attacker.example, -,                                         false",
-            "http://portal.esoseska.si,          -,                                                  false",
-            "https://portal.esoseska.si:8443,    -,                                                  false",
-            "null,                               -,                                                  true",
-            "null,                               https://attacker.example/win,                       false",
-            "-,                                  https://portal.esoseska.si/realms/esoseska/esoseska-inquiry, true",
-            "-,                                  https://attacker.example/win,                       false",
-            "-,                                  not a url,                                          false",
-            "-,                                  -,                                                  true",
-    })
+    @CsvSource(
+            nullValues = "-",
+            value = {
+                "https://portal.esoseska.si,         -,                                                  true",
+                "HTTPS://Portal.Esoseska.si:443,     -,                                                  true",
+                "https://attacker.example,           -,                                                  false",
+                "https://portal.esoseska.si.attacker.example, -,                                         false",
+                "http://portal.esoseska.si,          -,                                                  false",
+                "https://portal.esoseska.si:8443,    -,                                                  false",
+                "null,                               -,                                                  true",
+                "null,                               https://attacker.example/win,                       false",
+                "-,                                  https://portal.esoseska.si/realms/esoseska/esoseska-inquiry, true",
+                "-,                                  https://attacker.example/win,                       false",
+                "-,                                  not a url,                                          false",
+                "-,                                  -,                                                  true",
+            })
     void onlyThePagesOwnOriginMayPost(String origin, String referer, boolean accepted) {
         assertEquals(accepted, InquiryCsrf.fromOwnOrigin(origin, referer, URI.create("https://portal.esoseska.si/")));
     }

@@ -25,12 +25,12 @@ class MessagesTest {
 
     @ParameterizedTest(name = "{0}/{1} -> {2} at {3}")
     @CsvSource({
-            "manager_id,    required,           managerMissing,     managerId",
-            "payer_code,    required,           payerCodeMissing,   payerCode",
-            "bill_password, required,           billPasswordMissing, billPassword",
-            "manager_id,    unknown_manager,    managerUnknown,     managerId",
-            "bill_password, payer_not_verified, payerNotVerified,   billPassword",
-            "payer_code,    payer_not_verified, payerNotVerified,   payerCode",
+        "manager_id,    required,           managerMissing,     managerId",
+        "payer_code,    required,           payerCodeMissing,   payerCode",
+        "bill_password, required,           billPasswordMissing, billPassword",
+        "manager_id,    unknown_manager,    managerUnknown,     managerId",
+        "bill_password, payer_not_verified, payerNotVerified,   billPassword",
+        "payer_code,    payer_not_verified, payerNotVerified,   payerCode",
     })
     void bridgeCodesMapToThemeMessages(String field, String code, String messageKey, String formField) {
         FieldError error = new FieldError(field, code);
@@ -88,8 +88,13 @@ class MessagesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"login/messages/messages_sl", "login/messages/messages_en", "email/messages/messages_sl",
-            "email/messages/messages_en"})
+    @ValueSource(
+            strings = {
+                "login/messages/messages_sl",
+                "login/messages/messages_en",
+                "email/messages/messages_sl",
+                "email/messages/messages_en"
+            })
     void noTextLosesAnApostrophe(String file) throws IOException {
         // Keycloak formats every text with MessageFormat, where a lone ' starts a quote and is not shown
         // ("the payer's name" would read "the payers name"): the files write it as ''

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import si.esoseska.keycloak.SharedFixtures;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import si.esoseska.keycloak.SharedFixtures;
 
 /** The Java half of the payer-code rule; the bridge (tests/unit/test_payer_codes.py) checks the same vectors. */
 class PayerAccountsTest {
@@ -35,7 +35,9 @@ class PayerAccountsTest {
     @Test
     void removesExactlyTheListedCodePoints() throws IOException {
         Set<Integer> removed = new HashSet<>();
-        vectors().get("removed_code_points").forEach(c -> removed.add(Integer.parseInt(c.textValue().substring(2), 16)));
+        vectors()
+                .get("removed_code_points")
+                .forEach(c -> removed.add(Integer.parseInt(c.textValue().substring(2), 16)));
         List<String> wrong = new ArrayList<>();
         for (int c = 0; c <= Character.MAX_CODE_POINT; c++) {
             if (Character.isSurrogate((char) c) && c <= 0xFFFF) {
@@ -56,7 +58,8 @@ class PayerAccountsTest {
             String managerId = c.get("manager_id").textValue();
             String payerCode = c.get("payer_code").textValue();
             assertEquals(c.get("account").textValue(), PayerAccounts.format(managerId, payerCode));
-            assertEquals(Optional.of(new PayerAccounts.Account(managerId, payerCode)),
+            assertEquals(
+                    Optional.of(new PayerAccounts.Account(managerId, payerCode)),
                     PayerAccounts.parse(c.get("account").textValue()));
         }
     }
@@ -64,8 +67,10 @@ class PayerAccountsTest {
     @Test
     void refusesAManagerIdThatWouldNotParseBack() throws IOException {
         for (JsonNode c : vectors().get("format_refuses")) {
-            assertThrows(IllegalArgumentException.class,
-                    () -> PayerAccounts.format(c.get("manager_id").textValue(), c.get("payer_code").textValue()));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> PayerAccounts.format(
+                            c.get("manager_id").textValue(), c.get("payer_code").textValue()));
         }
     }
 
@@ -73,15 +78,21 @@ class PayerAccountsTest {
     void parsesTheSharedAccounts() throws IOException {
         for (JsonNode c : vectors().get("parse")) {
             JsonNode parsed = c.get("parsed");
-            Optional<PayerAccounts.Account> expected = parsed.isNull() ? Optional.empty()
-                    : Optional.of(new PayerAccounts.Account(parsed.get(0).textValue(), parsed.get(1).textValue()));
-            assertEquals(expected, PayerAccounts.parse(c.get("account").textValue()), c.get("account").textValue());
+            Optional<PayerAccounts.Account> expected = parsed.isNull()
+                    ? Optional.empty()
+                    : Optional.of(new PayerAccounts.Account(
+                            parsed.get(0).textValue(), parsed.get(1).textValue()));
+            assertEquals(
+                    expected,
+                    PayerAccounts.parse(c.get("account").textValue()),
+                    c.get("account").textValue());
         }
     }
 
     private static String escaped(String s) {
         StringBuilder out = new StringBuilder();
-        s.codePoints().forEach(c -> out.append(c < 0x20 || c > 0x7e ? String.format("\\u%04X", c) : Character.toString(c)));
+        s.codePoints()
+                .forEach(c -> out.append(c < 0x20 || c > 0x7e ? String.format("\\u%04X", c) : Character.toString(c)));
         return out.toString();
     }
 }

@@ -12,7 +12,9 @@ import org.keycloak.models.utils.FormMessage;
 class PayerFormTest {
 
     private static List<String> errors(PayerForm form) {
-        return form.localErrors().stream().map(m -> m.getField() + ":" + m.getMessage()).toList();
+        return form.localErrors().stream()
+                .map(m -> m.getField() + ":" + m.getMessage())
+                .toList();
     }
 
     @Test
@@ -22,8 +24,9 @@ class PayerFormTest {
 
     @Test
     void emptyFieldsAreEachReportedAtTheirField() {
-        assertEquals(List.of("payerCode:payerCodeMissing", "billPassword:billPasswordMissing",
-                "managerId:managerMissing"), errors(new PayerForm("", "", "")));
+        assertEquals(
+                List.of("payerCode:payerCodeMissing", "billPassword:billPasswordMissing", "managerId:managerMissing"),
+                errors(new PayerForm("", "", "")));
     }
 
     @Test
@@ -33,15 +36,22 @@ class PayerFormTest {
 
     @Test
     void longestAllowedValuesPass() {
-        assertEquals(List.of(), errors(new PayerForm("m".repeat(PayerForm.MAX_MANAGER_ID),
-                "1".repeat(PayerForm.MAX_PAYER_CODE), "p".repeat(PayerForm.MAX_BILL_PASSWORD))));
+        assertEquals(
+                List.of(),
+                errors(new PayerForm(
+                        "m".repeat(PayerForm.MAX_MANAGER_ID),
+                        "1".repeat(PayerForm.MAX_PAYER_CODE),
+                        "p".repeat(PayerForm.MAX_BILL_PASSWORD))));
     }
 
     @Test
     void overLongValuesAreReported() {
-        assertEquals(List.of("payerCode:payerCodeTooLong", "billPassword:billPasswordTooLong",
-                "managerId:managerUnknown"), errors(new PayerForm("m".repeat(PayerForm.MAX_MANAGER_ID + 1),
-                "1".repeat(PayerForm.MAX_PAYER_CODE + 1), "p".repeat(PayerForm.MAX_BILL_PASSWORD + 1))));
+        assertEquals(
+                List.of("payerCode:payerCodeTooLong", "billPassword:billPasswordTooLong", "managerId:managerUnknown"),
+                errors(new PayerForm(
+                        "m".repeat(PayerForm.MAX_MANAGER_ID + 1),
+                        "1".repeat(PayerForm.MAX_PAYER_CODE + 1),
+                        "p".repeat(PayerForm.MAX_BILL_PASSWORD + 1))));
     }
 
     @Test
@@ -65,7 +75,8 @@ class PayerFormTest {
 
     @Test
     void aCodeOfOnlyBlanksTheBridgeRemovesIsMissing() {
-        assertEquals(List.of("payerCode:payerCodeMissing"),
+        assertEquals(
+                List.of("payerCode:payerCodeMissing"),
                 errors(new PayerForm("staninvest", "\u00a0\u200b\ufeff\u202f", "Polozn1ca")));
     }
 
@@ -81,7 +92,9 @@ class PayerFormTest {
 
     @Test
     void toStringNeverShowsTheBillPassword() {
-        assertFalse(new PayerForm("staninvest", "100200", "Pw-UNIQUE-7731").toString().contains("Pw-UNIQUE-7731"));
+        assertFalse(new PayerForm("staninvest", "100200", "Pw-UNIQUE-7731")
+                .toString()
+                .contains("Pw-UNIQUE-7731"));
     }
 
     @Test
