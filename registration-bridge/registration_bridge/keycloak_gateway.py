@@ -48,7 +48,7 @@ class KeycloakGateway:
         """The command line's gateway (reconcile, repair, users), with its own client."""
         if not settings.ops_client_secret:
             raise SettingsError("BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
-                                f"client {settings.keycloak_ops_client_id} (README: Operations)")
+                                f"client {settings.keycloak_ops_client_id} (docs/operations.md, 'Command line')")
         return cls._connect(settings, settings.keycloak_ops_client_id, settings.ops_client_secret,
                             timeout=OPERATIONS_TIMEOUT_SECONDS, retries=1)
 
