@@ -1,5 +1,5 @@
-"""The figures of one `make bench` run against the targets: one table (Markdown, as pasted into the README) from
-the JSON files the four benchmarks wrote under var/bench/, plus the machine it ran on. Writes var/bench/summary.json.
+"""The figures of one `make bench` run against the targets: one table (Markdown, as pasted into docs/performance.md)
+from the JSON files the benchmarks wrote under var/bench/, plus the machine it ran on. Writes var/bench/summary.json.
 """
 
 from __future__ import annotations

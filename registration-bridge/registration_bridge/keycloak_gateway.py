@@ -55,7 +55,7 @@ class KeycloakGateway:
         if not settings.ops_client_secret:
             raise SettingsError(
                 "BRIDGE_OPS_CLIENT_SECRET is not set: reconcile, repair and users use the Keycloak "
-                f"client {settings.keycloak_ops_client_id} (README: Operations)"
+                f"client {settings.keycloak_ops_client_id} (docs/operations.md, 'Command line')"
             )
         return cls._connect(
             settings,

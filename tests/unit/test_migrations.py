@@ -1,7 +1,7 @@
 """The migrations build the models' schema, on SQLite and PostgreSQL alike; older databases join them.
 
 A change to models.py without a migration fails test_migrated_schema_matches_the_models: write one with
-`.venv/bin/registration-bridge db revision -m "what changed"` (see the README).
+`.venv/bin/registration-bridge db revision -m "what changed"` (see docs/operations.md).
 """
 
 from __future__ import annotations
