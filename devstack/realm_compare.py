@@ -1,25 +1,29 @@
 """Proof that two realm files give Keycloak the same realm: import each into a running Keycloak, read back.
 
-`python -m devstack.realm_compare URL OLD.json NEW.json` imports OLD, reads the effective realm through the admin
+`python -m devstack.realm_compare OLD.json NEW.json` starts a throwaway Keycloak (start-dev, our provider JAR, under
+var/realm-compare/; `--url URL` uses a running one instead, with the bootstrap admin admin/admin), imports OLD, reads the effective realm through the admin
 REST API (the realm settings, a partial export with clients, roles, groups, client scopes, flows, authenticator
 configs, required actions and components, the user profile, and every service account's role mappings),
 deletes it, does the same with NEW, and prints every difference. Ids, generated secrets and generated keys are left
 out: Keycloak makes them afresh at every import. Exit status 0: no difference.
 
-The Keycloak at URL needs our provider JAR (the flows name its authenticators) and a bootstrap admin admin/admin,
-e.g. `kc.sh start-dev` of .cache/keycloak-<version> with the JAR in providers/. The `${NAME:default}` placeholders
-are resolved to their defaults, as the dev import does.
+A Keycloak at URL needs our provider JAR (the flows name its authenticators). The `${NAME:default}` placeholders
+are resolved to their defaults, as the dev import does. E.g. the old export against today's file:
+`git show <commit>:realm-export.json > /tmp/old.json; python -m devstack.realm_compare /tmp/old.json realm-export.json`.
 """
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
 import requests
 
-from .layout import REALM
+from .layout import PROVIDER_JAR, REALM, ROOT, VAR, Ports, keycloak_dist
+from .services import Service, http_ok
+from .stack import ADMIN_PASSWORD, ADMIN_USER
 
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::([^}]*))?\}")
 # generated at every import, or a pointer to something generated
@@ -36,7 +40,7 @@ def resolved(text: str) -> dict:
 
 
 class Admin:
-    def __init__(self, url: str, user: str = "admin", password: str = "admin") -> None:
+    def __init__(self, url: str, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:
         self.url = url.rstrip("/")
         token = requests.post(f"{self.url}/realms/master/protocol/openid-connect/token", timeout=30, data={
             "grant_type": "password", "client_id": "admin-cli", "username": user, "password": password})
@@ -148,12 +152,40 @@ def compare(url: str, old_file: Path, new_file: Path) -> list[str]:
     return differences(old, new)
 
 
+def throwaway_keycloak() -> tuple[Service, str]:
+    """Keycloak in dev mode with our provider on free loopback ports, its data under var/realm-compare/."""
+    home, ports = VAR / "realm-compare" / "keycloak", Ports.free()
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(keycloak_dist(), home, symlinks=True)
+    shutil.copy2(PROVIDER_JAR, home / "providers" / PROVIDER_JAR.name)
+    url = f"http://localhost:{ports.keycloak}"
+    keycloak = Service(
+        "Keycloak (realm comparison)",
+        [home / "bin" / "kc.sh", "start-dev", f"--http-port={ports.keycloak}",
+         f"--http-management-port={ports.keycloak_management}", "--health-enabled=true"],
+        env={"KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER, "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        cwd=ROOT, log_path=home.parent / "keycloak.log",
+        ready=http_ok(f"http://127.0.0.1:{ports.keycloak_management}/health/ready"), ready_timeout=240)
+    return keycloak.start(), url
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
+    url = None
+    if argv[:1] == ["--url"] and len(argv) > 1:
+        url, argv = argv[1], argv[2:]
+    if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    url, old_file, new_file = argv
-    found = compare(url, Path(old_file), Path(new_file))
+    old_file, new_file = argv
+    keycloak = None
+    try:
+        if url is None:
+            keycloak, url = throwaway_keycloak()
+            keycloak.wait_ready()
+        found = compare(url, Path(old_file), Path(new_file))
+    finally:
+        if keycloak is not None:
+            keycloak.stop()
     for line in found:
         print(line)
     print(f"{len(found)} difference(s) in the effective realm {REALM!r} between {old_file} and {new_file}")
