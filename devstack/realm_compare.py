@@ -1,16 +1,19 @@
 """Proof that two realm files give Keycloak the same realm: import each into a running Keycloak, read back.
 
-`python -m devstack.realm_compare OLD.json NEW.json` starts a throwaway Keycloak (start-dev, our provider JAR, under
-var/realm-compare/; `--url URL` uses a running one instead, with the bootstrap admin admin/admin), imports OLD, reads the effective realm through the admin
-REST API (the realm settings, a partial export with clients, roles, groups, client scopes, flows, authenticator
-configs, required actions and components, the user profile, and every service account's role mappings),
-deletes it, does the same with NEW, and prints every difference. Ids, generated secrets and generated keys are left
+`python -m devstack.realm_compare OLD.json NEW.json` starts a throwaway Keycloak (start-dev, our provider JAR,
+under var/realm-compare/; `--url URL` uses a running one with the bootstrap admin admin/admin instead), imports
+OLD, reads the effective realm through the admin REST API (the realm settings, a partial export with clients,
+roles, groups, client scopes, flows, authenticator configs, required actions and components, every flow's
+executions, the user profile, and every service account's role mappings), deletes it, does the same with NEW,
+and prints every difference. Ids, generated secrets and generated keys are left
 out: Keycloak makes them afresh at every import. Exit status 0: no difference.
 
 A Keycloak at URL needs our provider JAR (the flows name its authenticators). The `${NAME:default}` placeholders
 are resolved to their defaults, as the dev import does. E.g. the old export against today's file:
-`git show <commit>:realm-export.json > /tmp/old.json; python -m devstack.realm_compare /tmp/old.json realm-export.json`.
+`git show <commit>:realm-export.json > /tmp/old.json`,
+`python -m devstack.realm_compare /tmp/old.json realm-export.json`.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,9 +30,22 @@ from .stack import ADMIN_PASSWORD, ADMIN_USER
 
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::([^}]*))?\}")
 # generated at every import, or a pointer to something generated
-VOLATILE_KEYS = {"id", "containerId", "flowId", "parentFlow", "createdTimestamp", "secret", "authenticatorConfig_id",
-                 "parentId", "kid", "certificate", "publicKey", "privateKey", "notBefore", "client.secret.creation.time",
-                 "authenticationConfig"}
+VOLATILE_KEYS = {
+    "id",
+    "containerId",
+    "flowId",
+    "parentFlow",
+    "parentId",
+    "createdTimestamp",
+    "notBefore",
+    "secret",
+    "client.secret.creation.time",
+    "authenticationConfig",
+    "kid",
+    "certificate",
+    "publicKey",
+    "privateKey",
+}
 # key providers: their key material is generated; compare only which providers exist
 KEY_PROVIDER = "org.keycloak.keys.KeyProvider"
 NATURAL_KEYS = ("clientId", "alias", "name", "username", "providerId", "protocolMapper")
@@ -42,8 +58,11 @@ def resolved(text: str) -> dict:
 class Admin:
     def __init__(self, url: str, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD) -> None:
         self.url = url.rstrip("/")
-        token = requests.post(f"{self.url}/realms/master/protocol/openid-connect/token", timeout=30, data={
-            "grant_type": "password", "client_id": "admin-cli", "username": user, "password": password})
+        token = requests.post(
+            f"{self.url}/realms/master/protocol/openid-connect/token",
+            timeout=30,
+            data={"grant_type": "password", "client_id": "admin-cli", "username": user, "password": password},
+        )
         token.raise_for_status()
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
@@ -62,15 +81,18 @@ def effective_realm(admin: Admin, realm_file: dict) -> dict:
         admin.call("DELETE", f"/{name}")
     admin.call("POST", "", json=realm_file)
     try:
-        export = admin.call("POST", f"/{name}/partial-export",
-                            params={"exportClients": "true", "exportGroupsAndRoles": "true"})
+        export = admin.call(
+            "POST", f"/{name}/partial-export", params={"exportClients": "true", "exportGroupsAndRoles": "true"}
+        )
         service_accounts = {}
         for client in admin.call("GET", f"/{name}/clients"):
             if client.get("serviceAccountsEnabled"):
                 user = admin.call("GET", f"/{name}/clients/{client['id']}/service-account-user")
                 service_accounts[client["clientId"]] = admin.call("GET", f"/{name}/users/{user['id']}/role-mappings")
-        executions = {flow["alias"]: admin.call("GET", f"/{name}/authentication/flows/{flow['alias']}/executions")
-                      for flow in admin.call("GET", f"/{name}/authentication/flows")}
+        executions = {
+            flow["alias"]: admin.call("GET", f"/{name}/authentication/flows/{flow['alias']}/executions")
+            for flow in admin.call("GET", f"/{name}/authentication/flows")
+        }
         return {
             "realm": admin.call("GET", f"/{name}"),
             "export": export,
@@ -83,7 +105,7 @@ def effective_realm(admin: Admin, realm_file: dict) -> dict:
         admin.call("DELETE", f"/{name}")
 
 
-def normalised(node, key: str = ""):
+def normalised(node):
     """Without generated values; lists in a stable order (each item by its natural key or its text)."""
     if isinstance(node, dict):
         out = {}
@@ -95,10 +117,10 @@ def normalised(node, key: str = ""):
                 continue
             if k == "kc.user.profile.config" and isinstance(v, list):
                 v = [json.loads(text) for text in v]
-            out[k] = normalised(v, k)
+            out[k] = normalised(v)
         return out
     if isinstance(node, list):
-        items = [normalised(item, key) for item in node]
+        items = [normalised(item) for item in node]
         if items and all(isinstance(item, dict) and "level" in item and "index" in item for item in items):
             return items  # a flow's executions, in Keycloak's order
         return sorted(items, key=lambda item: json.dumps(_sort_key(item), sort_keys=True))
@@ -161,11 +183,19 @@ def throwaway_keycloak() -> tuple[Service, str]:
     url = f"http://localhost:{ports.keycloak}"
     keycloak = Service(
         "Keycloak (realm comparison)",
-        [home / "bin" / "kc.sh", "start-dev", f"--http-port={ports.keycloak}",
-         f"--http-management-port={ports.keycloak_management}", "--health-enabled=true"],
+        [
+            home / "bin" / "kc.sh",
+            "start-dev",
+            f"--http-port={ports.keycloak}",
+            f"--http-management-port={ports.keycloak_management}",
+            "--health-enabled=true",
+        ],
         env={"KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER, "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD},
-        cwd=ROOT, log_path=home.parent / "keycloak.log",
-        ready=http_ok(f"http://127.0.0.1:{ports.keycloak_management}/health/ready"), ready_timeout=240)
+        cwd=ROOT,
+        log_path=home.parent / "keycloak.log",
+        ready=http_ok(f"http://127.0.0.1:{ports.keycloak_management}/health/ready"),
+        ready_timeout=240,
+    )
     return keycloak.start(), url
 
 

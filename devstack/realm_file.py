@@ -6,6 +6,7 @@ together in the file Keycloak imports (dev, tests and docker-compose.yml all imp
 realm-export.json by hand: tests/unit/test_realm_file.py fails when it differs from what this module makes.
 `--check` only compares (exit status 1 when the file is stale). docs/realm.md explains the sources.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,12 +27,14 @@ def realm_representation() -> dict:
     profile = json.loads(USER_PROFILE_SOURCE.read_text(encoding="utf-8"))
     components = realm.setdefault("components", {})
     if USER_PROFILE_COMPONENT in components:
-        raise ValueError(f"{REALM_SOURCE.name} must not hold the user profile: it comes from {USER_PROFILE_SOURCE.name}")
-    components[USER_PROFILE_COMPONENT] = [{
-        "providerId": "declarative-user-profile",
-        "subComponents": {},
-        "config": {"kc.user.profile.config": [json.dumps(profile, ensure_ascii=False, separators=(",", ":"))]},
-    }]
+        raise ValueError(f"{REALM_SOURCE.name} must not hold the user profile: {USER_PROFILE_SOURCE.name} has it")
+    components[USER_PROFILE_COMPONENT] = [
+        {
+            "providerId": "declarative-user-profile",
+            "subComponents": {},
+            "config": {"kc.user.profile.config": [json.dumps(profile, ensure_ascii=False, separators=(",", ":"))]},
+        }
+    ]
     return realm
 
 
@@ -65,8 +68,10 @@ def main(argv: list[str]) -> int:
     current = REALM_FILE.read_text(encoding="utf-8") if REALM_FILE.exists() else None
     if argv == ["--check"]:
         if current != text:
-            print(f"{REALM_FILE.name} is stale: run `make realm` (it is generated from {SOURCE_DIR.name}/)",
-                  file=sys.stderr)
+            print(
+                f"{REALM_FILE.name} is stale: run `make realm` (it is generated from {SOURCE_DIR.name}/)",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if argv:

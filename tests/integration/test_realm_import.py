@@ -3,6 +3,7 @@
 realm-export.json holds only what we change; Keycloak fills in its defaults at import. These tests read the
 imported realm back through the admin REST API, so a setting lost between realm/ and Keycloak fails here.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,10 @@ PASSWORD_OPTION = "always_set_password_on_register_form"
 
 def executions(admin, flow: str) -> list[tuple[int, str, str]]:
     """(level, provider or subflow, requirement) of every execution of `flow`, in Keycloak's order."""
-    return [(e["level"], e["displayName"] if e.get("authenticationFlow") else e["providerId"], e["requirement"])
-            for e in admin.get_authentication_flow_executions(flow)]
+    return [
+        (e["level"], e["displayName"] if e.get("authenticationFlow") else e["providerId"], e["requirement"])
+        for e in admin.get_authentication_flow_executions(flow)
+    ]
 
 
 def test_registration_flow_is_ours_with_the_payer_check_inside_the_form(admin):
@@ -47,17 +50,30 @@ def test_browser_flow_limits_sessions_and_asks_platform_admins_for_an_otp(admin)
 def test_keycloaks_own_flows_are_made_at_import(admin):
     """The file has none of them: Keycloak's migrateFlows adds every missing default flow."""
     realm = admin.get_realm(REALM)
-    assert (realm["directGrantFlow"], realm["resetCredentialsFlow"], realm["clientAuthenticationFlow"],
-            realm["firstBrokerLoginFlow"]) == ("direct grant", "reset credentials", "clients", "first broker login")
+    assert (
+        realm["directGrantFlow"],
+        realm["resetCredentialsFlow"],
+        realm["clientAuthenticationFlow"],
+        realm["firstBrokerLoginFlow"],
+    ) == ("direct grant", "reset credentials", "clients", "first broker login")
     assert [step[1] for step in executions(admin, "reset credentials")][:3] == [
-        "reset-credentials-choose-user", "reset-credential-email", "reset-password"]
+        "reset-credentials-choose-user",
+        "reset-credential-email",
+        "reset-password",
+    ]
 
 
 def test_required_actions_are_keycloaks_plus_link_manager(admin):
     actions = {a["alias"]: a for a in admin.get_required_actions()}
     enabled = {alias for alias, a in actions.items() if a["enabled"]}
-    assert {"VERIFY_EMAIL", "UPDATE_PASSWORD", "UPDATE_PROFILE", "CONFIGURE_TOTP", "VERIFY_PROFILE",
-            "link-manager"} <= enabled
+    assert {
+        "VERIFY_EMAIL",
+        "UPDATE_PASSWORD",
+        "UPDATE_PROFILE",
+        "CONFIGURE_TOTP",
+        "VERIFY_PROFILE",
+        "link-manager",
+    } <= enabled
     assert not actions["TERMS_AND_CONDITIONS"]["enabled"] and not actions["delete_account"]["enabled"]
     assert actions["link-manager"]["config"] == {"max_auth_age": "43200"}
     assert not [alias for alias, a in actions.items() if a["defaultAction"]]
@@ -74,8 +90,9 @@ def test_user_profile_is_the_readable_source(admin):
 
 def test_clients_keep_their_redirects_and_keycloaks_built_in_clients_exist(stack, admin):
     clients = {c["clientId"]: c for c in admin.get_clients()}
-    assert {"account", "account-console", "admin-cli", "broker", "realm-management",
-            "security-admin-console"} <= set(clients)
+    assert {"account", "account-console", "admin-cli", "broker", "realm-management", "security-admin-console"} <= set(
+        clients
+    )
     assert clients["portal-demo"]["redirectUris"] == [f"{stack.settings.portal_url}/callback"]
     assert clients["add-manager-link"]["redirectUris"] == [f"{stack.settings.keycloak_url}/realms/{REALM}/account/"]
     for client_id in ("account", "account-console", "portal-demo"):
@@ -93,8 +110,16 @@ def test_the_account_console_keeps_keycloaks_roles(admin):
     names = {role["name"] for role in admin.get_role_composites_by_id(default_role["id"])}
     assert {"offline_access", "uma_authorization", "view-profile", "manage-account"} <= names
     account = admin.get_client_id("account")
-    assert {"manage-account", "manage-account-links", "view-profile", "view-applications", "view-consent",
-            "manage-consent", "view-groups", "delete-account"} <= {r["name"] for r in admin.get_client_roles(account)}
+    assert {
+        "manage-account",
+        "manage-account-links",
+        "view-profile",
+        "view-applications",
+        "view-consent",
+        "manage-consent",
+        "view-groups",
+        "delete-account",
+    } <= {r["name"] for r in admin.get_client_roles(account)}
 
 
 def test_the_password_option_of_the_registration_form_still_exists(admin):
@@ -105,12 +130,16 @@ def test_the_password_option_of_the_registration_form_still_exists(admin):
     assert PASSWORD_OPTION in names, (
         f"Keycloak no longer offers {PASSWORD_OPTION} on registration-password-action: residents would set "
         "their password only after verifying the e-mail. Read docs/realm.md ('The password on the registration "
-        "form'), adapt the registration flow, the theme's register.ftl and the registration tests.")
+        "form'), adapt the registration flow, the theme's register.ftl and the registration tests."
+    )
 
 
 def _password_option(admin) -> dict:
-    [step] = [e for e in admin.get_authentication_flow_executions("esoseska registration")
-              if e.get("providerId") == "registration-password-action"]
+    [step] = [
+        e
+        for e in admin.get_authentication_flow_executions("esoseska registration")
+        if e.get("providerId") == "registration-password-action"
+    ]
     return admin.get_authenticator_config(step["authenticationConfig"])
 
 
@@ -127,7 +156,8 @@ def test_the_password_option_is_what_puts_the_password_on_the_form(admin, browse
     assert admin.get_realm(REALM)["verifyEmail"] is True
     assert _password_fields(browser) == {"password", "password-confirm"}, (
         f"the registration form has no password fields although {PASSWORD_OPTION}=true: Keycloak ignores the "
-        "option now; see docs/realm.md ('The password on the registration form')")
+        "option now; see docs/realm.md ('The password on the registration form')"
+    )
     try:
         admin.update_authenticator_config({**config, "config": {PASSWORD_OPTION: "false"}}, config["id"])
         assert _password_fields(browser) == set()
