@@ -22,7 +22,7 @@ COMPOSE_PLUGIN := $(DOCKER_CONFIG_DIR)/cli-plugins/docker-compose
 COMPOSE_INSTALLED := $(DOCKER_CONFIG_DIR)/.compose-$(COMPOSE_VERSION)
 export ESOSESKA_DOCKER_CONFIG := $(abspath $(DOCKER_CONFIG_DIR))
 
-.PHONY: setup run test lint format test-java test-python bench audit reset clean
+.PHONY: setup run test lint format test-java test-python bench audit reset clean realm
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
@@ -66,6 +66,10 @@ bench: setup $(POSTGRES)
 audit: $(VENV)/.installed
 	$(VENV)/bin/pip install -q pip-audit
 	$(VENV)/bin/pip-audit --strict -r registration-bridge/requirements.lock
+
+# realm-export.json from its readable sources in realm/ (docs/realm.md); then `make reset` re-imports the dev realm
+realm:
+	$(PYTHON) -m devstack.realm_file
 
 # dev data of `make run` (Keycloak users, bridge database, mails): gone, re-imported at the next start
 reset:
