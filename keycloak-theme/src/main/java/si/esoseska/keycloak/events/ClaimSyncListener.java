@@ -16,10 +16,9 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
-import si.esoseska.keycloak.bridge.BridgeClient;
+import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.registration.PayerAccounts;
-import si.esoseska.keycloak.registration.PayerCheckSettings;
 import si.esoseska.keycloak.registration.UserLinks;
 
 /**
@@ -80,7 +79,7 @@ final class ClaimSyncListener implements EventListenerProvider {
                     alignManagers(user, accounts);
                 }
                 try {
-                    new BridgeClient(PayerCheckSettings.forRealm(realm)).syncClaims(userId, accounts);
+                    job.getProvider(BridgeProvider.class).client().syncClaims(userId, accounts);
                 } catch (BridgeUnavailableException e) {
                     LOG.warnf(
                             "claims of user %s not synced with the bridge (run `registration-bridge reconcile`): %s",
