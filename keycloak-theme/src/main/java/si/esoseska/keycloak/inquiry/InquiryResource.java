@@ -27,8 +27,8 @@ import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.InquiryRequest;
 import si.esoseska.keycloak.bridge.InquiryResult;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.ManagerOption;
-import si.esoseska.keycloak.registration.ManagerDirectory;
 
 /**
  * The "Povpraševanje" page ({@code /realms/<realm>/esoseska-inquiry}): people without an account write to a

@@ -14,12 +14,12 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
+import si.esoseska.keycloak.bridge.CorrelationIds;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.VerifyRequest;
+import si.esoseska.keycloak.payer.PayerForm;
 import si.esoseska.keycloak.payer.PayerLinking;
-import si.esoseska.keycloak.registration.CorrelationIds;
-import si.esoseska.keycloak.registration.ManagerDirectory;
-import si.esoseska.keycloak.registration.PayerForm;
-import si.esoseska.keycloak.registration.UserLinks;
+import si.esoseska.keycloak.payer.UserLinks;
 
 /**
  * "Dodaj upravnika": a signed-in resident adds another manager's payer account to the same account, proving it

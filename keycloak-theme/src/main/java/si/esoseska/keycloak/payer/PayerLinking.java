@@ -9,8 +9,6 @@ import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.ClaimResult;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
-import si.esoseska.keycloak.registration.Messages;
-import si.esoseska.keycloak.registration.UserLinks;
 
 /**
  * Verify → claim → link, the one way a payer account comes to a user (at registration and with "Dodaj upravnika"):

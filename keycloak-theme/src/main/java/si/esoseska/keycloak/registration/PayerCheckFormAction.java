@@ -16,9 +16,13 @@ import org.keycloak.models.utils.FormMessage;
 import org.keycloak.services.ErrorPage;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
+import si.esoseska.keycloak.bridge.CorrelationIds;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.ManagerOption;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.payer.Messages;
+import si.esoseska.keycloak.payer.PayerForm;
 import si.esoseska.keycloak.payer.PayerLinking;
 
 /**

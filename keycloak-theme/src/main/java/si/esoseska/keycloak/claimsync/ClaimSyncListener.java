@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.events;
+package si.esoseska.keycloak.claimsync;
 
 import java.util.List;
 import java.util.Set;
@@ -18,8 +18,8 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.registration.PayerAccounts;
-import si.esoseska.keycloak.registration.UserLinks;
+import si.esoseska.keycloak.payer.PayerAccounts;
+import si.esoseska.keycloak.payer.UserLinks;
 
 /**
  * Keeps the bridge's claims in step with Keycloak, after the change committed: a deleted user (by an admin, or by
