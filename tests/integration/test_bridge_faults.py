@@ -59,6 +59,31 @@ def test_a_slow_bridge_gets_try_again_later_within_the_timeout(stack, admin, bro
     record("fault: bridge slower than the 3 s timeout", f"survived: 'try again later' after {took:.1f} s, no user")
 
 
+def test_a_callback_secret_missing_from_the_vault_fails_closed_and_says_where_it_belongs(
+    stack, admin, browser, resident
+):
+    """Keycloak reads the secret from its vault at each call: without the file, no call is signed or sent, the
+    resident reads "try again later", no user is made, and the log names the missing vault file."""
+    [secret_file] = stack.settings.keycloak_vault.iterdir()
+    secret = secret_file.read_text(encoding="utf-8")
+    log = stack.settings.logs / "keycloak.log"
+    seen = log.stat().st_size
+    secret_file.unlink()
+    try:
+        result = register(browser, resident)
+    finally:
+        stack.write_vault_secret(secret)
+    assert UNAVAILABLE_SL in (result.alert() or ""), result.text[:1000]
+    assert users_with_email(admin, resident["email"]) == []
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        lines.seek(seen)
+        new_lines = lines.read()
+    assert f"the file {secret_file.name} in --vault-dir" in new_lines, new_lines[-3000:]
+    # with the file back, the next registration goes through
+    again = dict(resident, email=f"vault.{uuid.uuid4().hex[:8]}@example.si")
+    assert again["email"] in register(browser, again).text
+
+
 def test_a_bridge_without_its_database_says_so_and_registration_waits(stack, admin, browser, resident):
     healthz = f"http://127.0.0.1:{stack.settings.ports.bridge}/healthz"
     stack.bridge.stop()
