@@ -27,12 +27,15 @@ from .services import Service, ServiceFailed, http_ok, port_in_use
 
 # Dev-only values; the same defaults stand in realm-export.json and registration_bridge/settings.py.
 DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
+# Keycloak reads the callback secret from its file vault: the file <realm>_<key> in the vault directory
+# (BridgeOptions in the provider; the key is its callback-secret-vault-key option, this is the default)
+BRIDGE_SECRET_VAULT_KEY = "bridge-callback-secret"
 DEV_BRIDGE_CLIENT_SECRET = "dev-only-bridge-client-secret"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 # what `kc.sh build` fixes for production mode (start --optimized then starts without a build step): one node
 # (cache=local: no cluster discovery, which would also collide with other stacks on the same machine)
-PRODUCTION_BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=local")
+PRODUCTION_BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=local", "--vault=file")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,18 @@ class StackSettings:
     @property
     def keycloak_home(self) -> Path:
         return self.var_dir / "keycloak"
+
+    @property
+    def keycloak_vault(self) -> Path:
+        return self.var_dir / "keycloak-vault"
+
+    def keycloak_bridge_options(self) -> dict[str, str]:
+        """The provider's bridge options (esoseska-bridge SPI) and the file vault that holds the callback secret."""
+        return {
+            "KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL": f"http://127.0.0.1:{self.ports.bridge}",
+            "KC_VAULT": "file",
+            "KC_VAULT_DIR": str(self.keycloak_vault),
+        }
 
     def bridge_environment(self) -> dict[str, str]:
         return {
@@ -179,11 +194,10 @@ class Stack:
             self._keycloak_command(),
             env={
                 **self._keycloak_database_environment(),
+                **s.keycloak_bridge_options(),
                 "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER,
                 "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 # the placeholders of realm-export.json
-                "BRIDGE_URL": f"http://127.0.0.1:{s.ports.bridge}",
-                "BRIDGE_CALLBACK_SECRET": s.callback_secret,
                 "BRIDGE_KEYCLOAK_CLIENT_SECRET": s.bridge_client_secret,
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(s.ports.smtp),
@@ -237,8 +251,18 @@ class Stack:
         if s.fresh and s.var_dir.exists():
             shutil.rmtree(s.var_dir)
         s.var_dir.mkdir(parents=True, exist_ok=True)
+        self.write_vault_secret(s.callback_secret)
         self._prepare_keycloak_home()
         self.seed_demo_data()
+
+    def write_vault_secret(self, secret: str) -> Path:
+        """Puts the callback secret into Keycloak's file vault: the same value the bridge gets."""
+        vault = self.settings.keycloak_vault
+        vault.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = vault / f"{REALM.replace('_', '__')}_{BRIDGE_SECRET_VAULT_KEY.replace('_', '__')}"
+        path.touch(mode=0o600)
+        path.write_text(secret, encoding="utf-8")
+        return path
 
     def _prepare_keycloak_home(self) -> None:
         home = self.settings.keycloak_home

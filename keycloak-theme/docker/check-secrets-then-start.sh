@@ -3,17 +3,21 @@
 # (it contains dev-only or change-me: the defaults of realm-export.json and the values of .env.example) or
 # shorter than 32 bytes; then runs kc.sh (next to this script) with the container's arguments.
 # The realm import resolves the realm file's ${NAME:default} placeholders: a missing variable would import the
-# published dev default, so every secret placeholder of the realm file is required here.
+# published dev default, so every secret placeholder of the realm file is required here. The bridge's callback
+# secret is no variable: it is a file of Keycloak's vault ($KC_VAULT_DIR/<realm>_<key>), checked the same way.
 # The same rule as the bridge's (registration_bridge/settings.py, weak_secret_reason); tests/unit/test_keycloak_entrypoint.py.
 set -eu
 
-SECRETS="KC_BOOTSTRAP_ADMIN_PASSWORD KC_DB_PASSWORD BRIDGE_CALLBACK_SECRET BRIDGE_KEYCLOAK_CLIENT_SECRET
+SECRETS="KC_BOOTSTRAP_ADMIN_PASSWORD KC_DB_PASSWORD BRIDGE_KEYCLOAK_CLIENT_SECRET
 BRIDGE_OPS_CLIENT_SECRET PORTAL_DEMO_CLIENT_SECRET PAYER_ADMIN_CLI_SECRET"
+# files of the vault directory (docker-compose.yml mounts them from its secrets)
+VAULT_SECRETS="esoseska_bridge-callback-secret"
 MIN_BYTES=32
 
 refused=""
-for name in $SECRETS; do
-    value="$(printenv "$name" || true)"
+# why a value is refused (empty: it is fine)
+weakness() {
+    value="$1"
     lower="$(printf '%s' "$value" | tr '[:upper:]' '[:lower:]')"
     case "$lower" in
         "") reason="is missing" ;;
@@ -25,8 +29,27 @@ for name in $SECRETS; do
                reason=""
            fi ;;
     esac
+    printf '%s' "$reason"
+}
+
+for name in $SECRETS; do
+    reason="$(weakness "$(printenv "$name" || true)")"
     if [ -n "$reason" ]; then
         echo "keycloak: refusing to start: $name $reason; set a long random value (openssl rand -hex 32) in .env" >&2
+        refused="yes"
+    fi
+done
+for file in $VAULT_SECRETS; do
+    path="${KC_VAULT_DIR:-}/$file"
+    if [ -z "${KC_VAULT_DIR:-}" ]; then
+        reason="is missing (KC_VAULT_DIR is not set)"
+    elif [ ! -r "$path" ]; then
+        reason="is missing (no file $path)"
+    else
+        reason="$(weakness "$(cat "$path")")"
+    fi
+    if [ -n "$reason" ]; then
+        echo "keycloak: refusing to start: vault secret $file $reason; it is BRIDGE_CALLBACK_SECRET in .env" >&2
         refused="yes"
     fi
 done

@@ -10,8 +10,8 @@ from devstack.layout import free_port
 
 
 class SlowProxy:
-    def __init__(self, upstream_port: int, post_delay: float) -> None:
-        self.port = free_port()
+    def __init__(self, upstream_port: int, post_delay: float, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.upstream_port = upstream_port
         self.post_delay = post_delay
         self._server = socket.create_server(("127.0.0.1", self.port))

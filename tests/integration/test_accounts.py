@@ -217,3 +217,44 @@ def test_the_reference_portal_logs_in_shows_the_links_and_logs_out(stack, page, 
     # the Keycloak session is gone too: logging in again asks for the password
     page.get_by_role("link", name="Prijava").click()
     expect(page.get_by_role("button", name="PRIJAVA")).to_be_visible()
+
+
+@pytest.fixture
+def another_registration_flow(admin):
+    """The realm's registration bound to a flow of its own, without the payer check; the binding restored after."""
+    from devstack.layout import REALM
+
+    original = admin.get_realm(REALM)["registrationFlow"]
+    alias = f"other-registration-{uuid.uuid4().hex[:6]}"
+    admin.create_authentication_flow(
+        {"alias": alias, "providerId": "basic-flow", "topLevel": True, "builtIn": False, "description": "test"}
+    )
+    admin.update_realm(REALM, {"registrationFlow": alias})
+    try:
+        yield alias
+    finally:
+        admin.update_realm(REALM, {"registrationFlow": original})
+        [flow] = [f for f in admin.get_authentication_flows() if f["alias"] == alias]
+        admin.delete_authentication_flow(flow["id"])
+
+
+def test_with_another_registration_flow_bound_adding_a_manager_and_claim_sync_still_reach_the_bridge(
+    stack, new_browser, account, make_payer, admin, another_registration_flow
+):
+    """The bridge settings are the server's (esoseska-bridge SPI and the vault), not the registration flow's: with
+    a flow bound that has no payer check, "Dodaj upravnika" still verifies and claims with the signed calls, and
+    deleting the user still releases every claim at the bridge (before, both fell back to localhost:8000 without a
+    secret and failed)."""
+    second = make_payer("domovanje")
+    _, done = add_manager(
+        new_browser(),
+        account["email"],
+        account["password"],
+        {"managerId": "domovanje", "payerCode": second["code"], "billPassword": second["bill_password"]},
+    )
+    assert "kc_action_status=success" in done.response.headers.get("Location", ""), done.text[:1500]
+    assert claims_of(stack, account["id"]) == sorted(
+        [f"staninvest:{account['payer']['code']}", f"domovanje:{second['code']}"]
+    )
+    admin.delete_user(account["id"])
+    assert claims_of(stack, account["id"]) == []

@@ -8,7 +8,9 @@ on the test session's throwaway PostgreSQL cluster. Plain HTTP on loopback, as t
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
 import time
 import uuid
 
@@ -17,7 +19,7 @@ import pytest
 import requests
 from keycloak import KeycloakAdmin
 
-from devstack.layout import REALM, VAR, Ports
+from devstack.layout import REALM, VAR, Ports, free_port
 from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, KeycloakDatabase, Stack, StackSettings
 
 from ..figures import record
@@ -161,3 +163,24 @@ def test_a_resident_registers_through_the_payer_check(production, admin, browser
         f"WHERE p.manager_id = 'staninvest' AND p.payer_code = '{code}'",
     )
     assert claims == [(user["id"],)]
+
+
+def test_production_refuses_to_start_without_the_bridge_url_naming_the_option(production):
+    """The bridge settings are read once at start: in production a missing URL stops Keycloak with a message that
+    names the option (start-dev would take the dev stack's http://localhost:8000)."""
+    env = {
+        name: value for name, value in production.keycloak.env.items() if name != "KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL"
+    }
+    argv = [
+        arg
+        for arg in production.keycloak.argv
+        if not arg.startswith(("--http-port=", "--http-management-port=", "--import-realm"))
+    ]
+    argv += [f"--http-port={free_port()}", f"--http-management-port={free_port()}"]
+    result = subprocess.run(
+        argv, env={**os.environ, **env}, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert "the registration bridge is not configured" in output, output[-3000:]
+    assert "--spi-esoseska-bridge--default--url (KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL) is missing" in output

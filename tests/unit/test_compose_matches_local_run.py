@@ -36,7 +36,7 @@ def local_stack(tmp_path: Path) -> Stack:
 # --- Keycloak ---------------------------------------------------------------------------------------------
 def test_keycloak_gets_every_placeholder_of_the_realm_file():
     placeholders = set(realm_placeholders())
-    assert {"BRIDGE_URL", "BRIDGE_CALLBACK_SECRET", "SMTP_HOST", "KEYCLOAK_PUBLIC_URL"} <= placeholders
+    assert {"SMTP_HOST", "KEYCLOAK_PUBLIC_URL"} <= placeholders
     assert placeholders - set(services()["keycloak"]["environment"]) == set()
 
 
@@ -47,10 +47,32 @@ def test_the_local_run_gives_keycloak_only_names_of_the_realm_file_or_keycloak_o
 
 def test_keycloak_and_the_bridge_share_the_callback_and_client_secrets():
     s = services()
-    for name in ("BRIDGE_CALLBACK_SECRET", "BRIDGE_KEYCLOAK_CLIENT_SECRET"):
-        assert s["keycloak"]["environment"][name] == s["bridge"]["environment"][name]
-    assert s["keycloak"]["environment"]["BRIDGE_URL"] == "http://bridge:8000"
+    assert (
+        s["keycloak"]["environment"]["BRIDGE_KEYCLOAK_CLIENT_SECRET"]
+        == s["bridge"]["environment"]["BRIDGE_KEYCLOAK_CLIENT_SECRET"]
+    )
+    # the callback secret reaches Keycloak as its vault file, made from the bridge's variable
+    [secret] = s["keycloak"]["secrets"]
+    assert compose_config()["secrets"][secret["source"]]["environment"] == "BRIDGE_CALLBACK_SECRET"
+    assert "BRIDGE_CALLBACK_SECRET" in s["bridge"]["environment"]
+    assert s["keycloak"]["environment"]["KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL"] == "http://bridge:8000"
     assert s["bridge"]["environment"]["KEYCLOAK_URL"] == "http://keycloak:8080"
+
+
+def test_keycloak_gets_the_same_bridge_options_and_vault_in_both_runs(tmp_path):
+    stack = local_stack(tmp_path)
+    local, compose = stack.keycloak.env, services()["keycloak"]["environment"]
+    bridge_options = {name for name in local if name.startswith("KC_SPI_ESOSESKA_BRIDGE__")}
+    assert bridge_options == {"KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL"}
+    assert bridge_options <= set(compose)
+    assert local["KC_VAULT"] == "file" and "--vault=file" in " ".join(
+        arguments for _, arguments in instructions(KEYCLOAK_DOCKERFILE)
+    )
+    assert Path(local["KC_VAULT_DIR"]) == stack.settings.keycloak_vault
+    [secret] = services()["keycloak"]["secrets"]
+    secret_file = stack.write_vault_secret("s" * 40)
+    assert secret_file.parent == stack.settings.keycloak_vault and secret_file.name == secret["target"]
+    assert secret_file.read_text() == "s" * 40 and secret_file.stat().st_mode & 0o077 == 0
 
 
 def test_keycloak_imports_the_repositorys_realm_file():

@@ -26,7 +26,11 @@ EXAMPLE = read_env_file()
 
 
 def checked_names() -> list[str]:
-    return re.search(r'SECRETS="([^"]*)"', SCRIPT.read_text(encoding="utf-8")).group(1).split()
+    return re.search(r'\nSECRETS="([^"]*)"', SCRIPT.read_text(encoding="utf-8")).group(1).split()
+
+
+def checked_vault_files() -> list[str]:
+    return re.search(r'VAULT_SECRETS="([^"]*)"', SCRIPT.read_text(encoding="utf-8")).group(1).split()
 
 
 def realm_secret_placeholders() -> set[str]:
@@ -47,11 +51,25 @@ def image_bin(tmp_path: Path) -> Path:
     fake = bin_dir / "kc.sh"
     fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "started.txt"}\n', encoding="utf-8")
     fake.chmod(0o755)
+    write_vault(bin_dir, {name: secrets.token_hex(32) for name in checked_vault_files()})
     return bin_dir
 
 
+def write_vault(image_bin: Path, files: dict[str, str]) -> Path:
+    """The vault directory the tests' Keycloak reads (KC_VAULT_DIR unless the environment names another)."""
+    vault = image_bin.parent / "vault"
+    vault.mkdir(exist_ok=True)
+    for name, value in files.items():
+        (vault / name).write_text(value, encoding="utf-8")
+    return vault
+
+
 def start(image_bin: Path, environment: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", **{name: value for name, value in environment.items() if value is not None}}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KC_VAULT_DIR": str(image_bin.parent / "vault"),
+        **{name: value for name, value in environment.items() if value is not None},
+    }
     return subprocess.run(
         [str(image_bin / SCRIPT.name), "start", "--optimized", "--import-realm"],
         env=env,
@@ -83,20 +101,31 @@ def test_the_check_covers_every_secret_keycloak_gets():
     assert {
         "KC_BOOTSTRAP_ADMIN_PASSWORD",
         "KC_DB_PASSWORD",
-        "BRIDGE_CALLBACK_SECRET",
         "BRIDGE_KEYCLOAK_CLIENT_SECRET",
         "BRIDGE_OPS_CLIENT_SECRET",
         "PORTAL_DEMO_CLIENT_SECRET",
         "PAYER_ADMIN_CLI_SECRET",
     } <= names
     assert names <= set(compose_keycloak_environment())
+    assert "BRIDGE_CALLBACK_SECRET" not in compose_keycloak_environment()  # a vault file, not a variable
+
+
+def test_the_check_covers_the_vault_files_compose_mounts():
+    keycloak = compose_config()["services"]["keycloak"]
+    mounted = {secret["target"] for secret in keycloak["secrets"]}
+    assert set(checked_vault_files()) == mounted == {"esoseska_bridge-callback-secret"}
+    assert keycloak["environment"]["KC_VAULT_DIR"] == "/run/secrets"
+    [source] = {secret["source"] for secret in keycloak["secrets"]}
+    assert compose_config()["secrets"][source]["environment"] == "BRIDGE_CALLBACK_SECRET"  # the bridge's value
 
 
 def test_with_the_example_env_file_keycloak_refuses_to_start_naming_every_secret(image_bin):
-    result = start(image_bin, compose_keycloak_environment())
+    vault = write_vault(image_bin, {"esoseska_bridge-callback-secret": EXAMPLE["BRIDGE_CALLBACK_SECRET"]})
+    result = start(image_bin, {**compose_keycloak_environment(), "KC_VAULT_DIR": str(vault)})
     assert result.returncode != 0 and not started(image_bin)
     for name in checked_names():
         assert f"{name} is a published placeholder" in result.stderr
+    assert "vault secret esoseska_bridge-callback-secret is a published placeholder" in result.stderr
     assert "change-me" not in result.stderr.replace("dev-only/change-me", "")  # names, never the values
 
 
@@ -134,8 +163,41 @@ def test_a_missing_secret_is_refused_rather_than_imported_as_the_dev_default(nam
 
 
 def test_a_placeholder_in_other_case_is_refused(image_bin):
-    result = start(image_bin, {**strong_environment(), "BRIDGE_CALLBACK_SECRET": "CHANGE-ME-" + "x" * 40})
-    assert result.returncode != 0 and "BRIDGE_CALLBACK_SECRET" in result.stderr
+    result = start(image_bin, {**strong_environment(), "BRIDGE_KEYCLOAK_CLIENT_SECRET": "CHANGE-ME-" + "x" * 40})
+    assert result.returncode != 0 and "BRIDGE_KEYCLOAK_CLIENT_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("dev-only-callback-secret-change-me", "is a published placeholder"),
+        ("x" * 31, "is shorter than 32 bytes"),
+        ("", "is missing"),
+        (None, "is missing (no file"),
+    ],
+)
+def test_a_weak_or_missing_callback_secret_in_the_vault_is_refused(value, reason, image_bin):
+    vault = image_bin.parent / "vault" / "esoseska_bridge-callback-secret"
+    if value is None:
+        vault.unlink()
+    else:
+        vault.write_text(value, encoding="utf-8")
+    result = start(image_bin, strong_environment())
+    assert result.returncode != 0 and not started(image_bin)
+    assert f"vault secret esoseska_bridge-callback-secret {reason}" in result.stderr
+    assert "BRIDGE_CALLBACK_SECRET" in result.stderr  # where the operator sets it
+
+
+def test_without_a_vault_directory_keycloak_refuses_to_start(image_bin):
+    result = subprocess.run(
+        [str(image_bin / SCRIPT.name), "start"],
+        env={"PATH": "/usr/bin:/bin", **strong_environment()},  # no KC_VAULT_DIR
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0 and not started(image_bin)
+    assert "KC_VAULT_DIR is not set" in result.stderr
 
 
 def test_with_strong_secrets_kc_sh_runs_with_the_containers_arguments(image_bin):

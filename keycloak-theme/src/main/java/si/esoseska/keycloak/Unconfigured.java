@@ -6,8 +6,8 @@ import org.keycloak.provider.Provider;
 import org.keycloak.provider.ProviderFactory;
 
 /**
- * A provider factory with nothing to read from the server config and nothing to start or stop: our settings live
- * in the realm (execution config, realm attributes), where admins edit them.
+ * A provider factory with nothing to read from the server config and nothing to start or stop (the bridge settings
+ * are the esoseska-bridge SPI's, BridgeOptions; the rest lives in the realm: realm attributes, flows).
  */
 public interface Unconfigured<T extends Provider> extends ProviderFactory<T> {
 

@@ -23,14 +23,12 @@ import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.FormMessage;
-import si.esoseska.keycloak.bridge.BridgeClient;
-import si.esoseska.keycloak.bridge.BridgeSettings;
+import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.InquiryRequest;
 import si.esoseska.keycloak.bridge.InquiryResult;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.ManagerOption;
-import si.esoseska.keycloak.registration.ManagerDirectory;
-import si.esoseska.keycloak.registration.PayerCheckSettings;
 
 /**
  * The "Povpraševanje" page ({@code /realms/<realm>/esoseska-inquiry}): people without an account write to a
@@ -79,11 +77,10 @@ public final class InquiryResource {
         if (!errors.isEmpty()) {
             return page(formData, errors, null, Response.Status.BAD_REQUEST);
         }
-        BridgeSettings settings =
-                PayerCheckSettings.forRealm(session.getContext().getRealm());
         InquiryResult result;
         try {
-            result = new BridgeClient(settings)
+            result = session.getProvider(BridgeProvider.class)
+                    .client()
                     .sendInquiry(new InquiryRequest(
                             form.managerId(),
                             form.name(),
@@ -248,7 +245,7 @@ public final class InquiryResource {
         }
         try {
             List<ManagerOption> managers = ManagerDirectory.managers(
-                    PayerCheckSettings.forRealm(session.getContext().getRealm()));
+                    session.getProvider(BridgeProvider.class).unsignedSettings());
             forms.setAttribute("managers", managers);
         } catch (BridgeUnavailableException e) {
             forms.setAttribute("managers", List.of());

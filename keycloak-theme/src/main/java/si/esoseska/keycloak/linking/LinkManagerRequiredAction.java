@@ -12,23 +12,19 @@ import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
-import si.esoseska.keycloak.bridge.BridgeClient;
-import si.esoseska.keycloak.bridge.BridgeSettings;
+import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.bridge.ClaimResult;
+import si.esoseska.keycloak.bridge.CorrelationIds;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.VerifyRequest;
-import si.esoseska.keycloak.bridge.VerifyResult;
-import si.esoseska.keycloak.registration.CorrelationIds;
-import si.esoseska.keycloak.registration.ManagerDirectory;
-import si.esoseska.keycloak.registration.Messages;
-import si.esoseska.keycloak.registration.PayerCheckSettings;
-import si.esoseska.keycloak.registration.PayerForm;
-import si.esoseska.keycloak.registration.UserLinks;
+import si.esoseska.keycloak.payer.PayerForm;
+import si.esoseska.keycloak.payer.PayerLinking;
+import si.esoseska.keycloak.payer.UserLinks;
 
 /**
  * "Dodaj upravnika": a signed-in resident adds another manager's payer account to the same account, proving it
- * with payer code and bill password exactly as at registration (same bridge check, same one-payer-one-account
- * claim). Started by an app with {@code kc_action=link-manager}; cancelling returns to the app.
+ * with payer code and bill password exactly as at registration (an adapter of {@link PayerLinking}, as the
+ * registration form is). Started by an app with {@code kc_action=link-manager}; cancelling returns to the app.
  */
 final class LinkManagerRequiredAction implements RequiredActionProvider {
 
@@ -68,54 +64,43 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             context.challenge(page(context, formData, List.of(new FormMessage(PayerForm.PAYER_CODE, ALREADY_YOURS))));
             return;
         }
-        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
-        BridgeClient bridge =
-                new BridgeClient(PayerCheckSettings.forRealm(context.getRealm())).withCorrelationId(correlationId);
-        try {
-            VerifyResult result = bridge.verify(new VerifyRequest(
-                    payer.managerId(),
-                    payer.payerCode(),
-                    payer.billPassword(),
-                    user.getEmail(),
-                    context.getConnection().getRemoteAddr(),
-                    context.getSession().getContext().resolveLocale(user).toLanguageTag()));
-            if (!result.verified()) {
+        PayerLinking linking = PayerLinking.over(
+                context.getSession().getProvider(BridgeProvider.class).client(),
+                CorrelationIds.of(context.getAuthenticationSession()));
+        PayerLinking.Outcome check = linking.verify(new VerifyRequest(
+                payer.managerId(),
+                payer.payerCode(),
+                payer.billPassword(),
+                user.getEmail(),
+                context.getConnection().getRemoteAddr(),
+                context.getSession().getContext().resolveLocale(user).toLanguageTag()));
+        if (!check.ok()) {
+            if (check.status() == PayerLinking.Status.NOT_VERIFIED) {
                 context.getEvent().error("payer_not_verified");
-                context.challenge(page(
-                        context,
-                        formData,
-                        result.errors().stream()
-                                .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error)))
-                                .toList()));
-                return;
             }
-            if (bridge.claim(result.ticket(), user.getId()) == ClaimResult.CLAIMED_BY_OTHER) {
-                context.challenge(
-                        page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CLAIMED_MEANWHILE))));
-                return;
-            }
-            UserLinks.add(user, result.attributes());
-            LOG.infof(
-                    "manager added user=%s manager=%s correlation_id=%s",
-                    user.getId(), payer.managerId(), correlationId);
-            context.getEvent().detail("payer_account", account);
-            context.success();
-        } catch (BridgeUnavailableException e) {
-            LOG.warnf(
-                    "add manager for user %s failed, bridge unavailable: %s correlation_id=%s",
-                    user.getId(), e.getMessage(), correlationId);
-            context.challenge(
-                    page(context, formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE))));
+            context.challenge(page(context, formData, check.messages()));
+            return;
         }
+        PayerLinking.Outcome linked = linking.claimAndLink(user, check.verified());
+        if (!linked.ok()) {
+            context.challenge(page(context, formData, linked.messages()));
+            return;
+        }
+        LOG.infof("manager added user=%s manager=%s", user.getId(), payer.managerId());
+        context.getEvent().detail("payer_account", account);
+        context.success();
     }
 
     private static Response page(
             RequiredActionContext context, MultivaluedMap<String, String> formData, List<FormMessage> errors) {
         LoginFormsProvider form = context.form();
         errors.forEach(form::addError);
-        BridgeSettings settings = PayerCheckSettings.forRealm(context.getRealm());
         try {
-            form.setAttribute("managers", ManagerDirectory.managers(settings));
+            form.setAttribute(
+                    "managers",
+                    ManagerDirectory.managers(context.getSession()
+                            .getProvider(BridgeProvider.class)
+                            .unsignedSettings()));
         } catch (BridgeUnavailableException e) {
             form.setAttribute("managers", List.of());
             form.setAttribute("managersUnavailable", true);

@@ -10,24 +10,26 @@ import org.keycloak.authentication.FormContext;
 import org.keycloak.authentication.ValidationContext;
 import org.keycloak.events.Errors;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import org.keycloak.services.ErrorPage;
-import si.esoseska.keycloak.bridge.BridgeClient;
-import si.esoseska.keycloak.bridge.BridgeSettings;
+import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.bridge.ClaimResult;
+import si.esoseska.keycloak.bridge.CorrelationIds;
+import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.ManagerOption;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.payer.Messages;
+import si.esoseska.keycloak.payer.PayerForm;
+import si.esoseska.keycloak.payer.PayerLinking;
 
 /**
- * The payer check of the registration form. validate() asks the bridge whether payer code and bill password
- * match the chosen manager's bill (no side effects); success(), once the user exists in the same transaction,
- * links the manager and payer account to the user and claims the payer. Any failure fails closed: the form
- * says "try again later", and a failed claim rolls the whole registration back.
+ * The payer check of the registration form, an adapter of {@link PayerLinking}: validate() verifies payer code and
+ * bill password (no side effects); success(), once the user exists in the same transaction, claims the payer and
+ * links it to the user. Any failure fails closed: the form says "try again later", and a failed claim rolls the
+ * whole registration back, the new user included.
  */
 final class PayerCheckFormAction extends RegistrationFormAction {
 
@@ -39,7 +41,8 @@ final class PayerCheckFormAction extends RegistrationFormAction {
     @Override
     public void buildPage(FormContext context, LoginFormsProvider form) {
         try {
-            List<ManagerOption> managers = ManagerDirectory.managers(settings(context));
+            List<ManagerOption> managers = ManagerDirectory.managers(
+                    context.getSession().getProvider(BridgeProvider.class).unsignedSettings());
             form.setAttribute("managers", managers);
             // a resident who came from a manager's own portal sees that manager, fixed
             ManagerHint.of(context.getAuthenticationSession())
@@ -68,77 +71,44 @@ final class PayerCheckFormAction extends RegistrationFormAction {
             context.validationError(formData, errors);
             return;
         }
-        VerifyResult result;
-        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
-        long started = System.nanoTime();
-        try {
-            result = new BridgeClient(settings(context))
-                    .withCorrelationId(correlationId)
-                    .verify(new VerifyRequest(
-                            payer.managerId(),
-                            payer.payerCode(),
-                            payer.billPassword(),
-                            formData.getFirst(UserModel.EMAIL),
-                            context.getConnection().getRemoteAddr(),
-                            context.getSession()
-                                    .getContext()
-                                    .resolveLocale(null)
-                                    .toLanguageTag()));
-        } catch (BridgeUnavailableException e) {
-            LOG.warnf(
-                    "payer check unavailable, registration refused: %s correlation_id=%s",
-                    e.getMessage(), correlationId);
-            context.error(EVENT_ERROR_UNAVAILABLE);
-            context.validationError(formData, List.of(new FormMessage(null, Messages.PAYER_CHECK_UNAVAILABLE)));
+        PayerLinking.Outcome check = linking(context)
+                .verify(new VerifyRequest(
+                        payer.managerId(),
+                        payer.payerCode(),
+                        payer.billPassword(),
+                        formData.getFirst(UserModel.EMAIL),
+                        context.getConnection().getRemoteAddr(),
+                        context.getSession().getContext().resolveLocale(null).toLanguageTag()));
+        if (!check.ok()) {
+            context.error(
+                    check.status() == PayerLinking.Status.UNAVAILABLE
+                            ? EVENT_ERROR_UNAVAILABLE
+                            : Errors.INVALID_REGISTRATION);
+            context.validationError(formData, check.messages());
             return;
         }
-        LOG.infof(
-                "payer check manager=%s verified=%s bridge_ms=%d correlation_id=%s",
-                payer.managerId(), result.verified(), (System.nanoTime() - started) / 1_000_000, correlationId);
-        if (!result.verified()) {
-            context.error(Errors.INVALID_REGISTRATION);
-            context.validationError(
-                    formData,
-                    result.errors().stream()
-                            .map(error -> new FormMessage(Messages.formField(error), Messages.messageKey(error)))
-                            .toList());
-            return;
-        }
-        context.getSession().setAttribute(VERIFIED_CHECK, result);
+        context.getSession().setAttribute(VERIFIED_CHECK, check.verified());
         context.success();
     }
 
     @Override
     public void success(FormContext context) {
-        KeycloakSession session = context.getSession();
         UserModel user = context.getUser();
-        Object check = session.getAttribute(VERIFIED_CHECK);
+        Object check = context.getSession().getAttribute(VERIFIED_CHECK);
         if (user == null || !(check instanceof VerifyResult verified)) {
             LOG.error(
                     "payer check success() without a verified check or a new user; is the execution placed after user creation?");
             throw failClosed(context, Response.Status.INTERNAL_SERVER_ERROR, Messages.PAYER_CHECK_UNAVAILABLE);
         }
-        UserLinks.add(user, verified.attributes());
-        ClaimResult claim;
-        String correlationId = CorrelationIds.of(context.getAuthenticationSession());
-        long started = System.nanoTime();
-        try {
-            claim = new BridgeClient(settings(context))
-                    .withCorrelationId(correlationId)
-                    .claim(verified.ticket(), user.getId());
-        } catch (BridgeUnavailableException e) {
-            LOG.warnf(
-                    "payer claim failed, registration of %s rolled back: %s correlation_id=%s",
-                    user.getEmail(), e.getMessage(), correlationId);
-            throw failClosed(context, Response.Status.SERVICE_UNAVAILABLE, Messages.PAYER_CHECK_UNAVAILABLE);
-        }
-        LOG.infof(
-                "payer claim user=%s result=%s bridge_ms=%d correlation_id=%s",
-                user.getId(), claim, (System.nanoTime() - started) / 1_000_000, correlationId);
-        if (claim == ClaimResult.CLAIMED_BY_OTHER) {
-            LOG.infof(
-                    "payer was claimed by another account meanwhile; registration of %s rolled back", user.getEmail());
-            throw failClosed(context, Response.Status.CONFLICT, Messages.PAYER_CLAIMED_MEANWHILE);
+        PayerLinking.Outcome linked = linking(context).claimAndLink(user, verified);
+        if (!linked.ok()) {
+            LOG.infof("registration of %s rolled back: %s", user.getEmail(), linked.status());
+            throw failClosed(
+                    context,
+                    linked.status() == PayerLinking.Status.CLAIMED_BY_OTHER
+                            ? Response.Status.CONFLICT
+                            : Response.Status.SERVICE_UNAVAILABLE,
+                    linked.messageKey());
         }
     }
 
@@ -152,8 +122,9 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         return new AuthenticationFlowException(AuthenticationFlowError.GENERIC_AUTHENTICATION_ERROR, page);
     }
 
-    private static BridgeSettings settings(FormContext context) {
-        AuthenticatorConfigModel config = context.getAuthenticatorConfig();
-        return BridgeSettings.fromConfig(config == null ? null : config.getConfig());
+    private static PayerLinking linking(FormContext context) {
+        return PayerLinking.over(
+                context.getSession().getProvider(BridgeProvider.class).client(),
+                CorrelationIds.of(context.getAuthenticationSession()));
     }
 }

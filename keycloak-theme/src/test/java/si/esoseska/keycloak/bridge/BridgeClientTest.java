@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -106,13 +107,8 @@ class BridgeClientTest {
     }
 
     private BridgeSettings settings(int timeoutMs) {
-        return BridgeSettings.fromConfig(Map.of(
-                "bridgeUrl",
-                "http://127.0.0.1:" + server.getAddress().getPort(),
-                "callbackSecret",
-                SECRET,
-                "timeoutMs",
-                String.valueOf(timeoutMs)));
+        return BridgeSettings.of(
+                "http://127.0.0.1:" + server.getAddress().getPort(), SECRET, Duration.ofMillis(timeoutMs));
     }
 
     private BridgeClient client(int timeoutMs) {
@@ -164,11 +160,8 @@ class BridgeClientTest {
         // bridgeUrl http://host/bridge: the bridge is mounted at /bridge (proxy prefix or SCRIPT_NAME) and routes
         // /v1/registrations/verify, so that is what it checks the signature against
         route("/bridge/v1/registrations/verify", json(200, VERIFIED));
-        BridgeSettings underBase = BridgeSettings.fromConfig(Map.of(
-                "bridgeUrl",
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/bridge",
-                "callbackSecret",
-                SECRET));
+        BridgeSettings underBase = BridgeSettings.of(
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/bridge", SECRET, Duration.ofSeconds(3));
 
         new BridgeClient(underBase, Clock.fixed(Instant.ofEpochSecond(NOW), ZoneOffset.UTC)).verify(REQUEST);
 
@@ -195,8 +188,8 @@ class BridgeClientTest {
     @Test
     void withoutASecretNothingIsSent() {
         route("/", json(200, VERIFIED));
-        BridgeSettings noSecret = BridgeSettings.fromConfig(
-                Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort()));
+        BridgeSettings noSecret =
+                BridgeSettings.of("http://127.0.0.1:" + server.getAddress().getPort(), "", Duration.ofSeconds(3));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).verify(REQUEST));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).claim("t", "u"));
         assertEquals(List.of(), seen);
@@ -257,8 +250,7 @@ class BridgeClientTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        BridgeSettings closed = BridgeSettings.fromConfig(
-                Map.of("bridgeUrl", "http://127.0.0.1:" + port, "callbackSecret", SECRET, "timeoutMs", "2000"));
+        BridgeSettings closed = BridgeSettings.of("http://127.0.0.1:" + port, SECRET, Duration.ofMillis(2000));
         long start = System.nanoTime();
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).verify(REQUEST));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(closed).managers());
@@ -352,8 +344,8 @@ class BridgeClientTest {
     @Test
     void inquiryWithoutASecretIsNotSent() {
         route("/", json(202, "{\"ok\":true}"));
-        BridgeSettings noSecret = BridgeSettings.fromConfig(
-                Map.of("bridgeUrl", "http://127.0.0.1:" + server.getAddress().getPort()));
+        BridgeSettings noSecret =
+                BridgeSettings.of("http://127.0.0.1:" + server.getAddress().getPort(), "", Duration.ofSeconds(3));
         assertThrows(BridgeUnavailableException.class, () -> new BridgeClient(noSecret).sendInquiry(INQUIRY));
         assertEquals(List.of(), seen);
     }

@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.registration;
+package si.esoseska.keycloak.bridge;
 
 import java.net.URI;
 import java.time.Duration;
@@ -6,10 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import si.esoseska.keycloak.bridge.BridgeClient;
-import si.esoseska.keycloak.bridge.BridgeSettings;
-import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.bridge.ManagerOption;
 
 /**
  * The manager drop-down's options, fetched from the bridge and kept for a short while, so that rendering the

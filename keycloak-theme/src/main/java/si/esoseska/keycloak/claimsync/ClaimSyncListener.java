@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.events;
+package si.esoseska.keycloak.claimsync;
 
 import java.util.List;
 import java.util.Set;
@@ -16,11 +16,10 @@ import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
-import si.esoseska.keycloak.bridge.BridgeClient;
+import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
-import si.esoseska.keycloak.registration.PayerAccounts;
-import si.esoseska.keycloak.registration.PayerCheckSettings;
-import si.esoseska.keycloak.registration.UserLinks;
+import si.esoseska.keycloak.payer.PayerAccounts;
+import si.esoseska.keycloak.payer.UserLinks;
 
 /**
  * Keeps the bridge's claims in step with Keycloak, after the change committed: a deleted user (by an admin, or by
@@ -80,7 +79,7 @@ final class ClaimSyncListener implements EventListenerProvider {
                     alignManagers(user, accounts);
                 }
                 try {
-                    new BridgeClient(PayerCheckSettings.forRealm(realm)).syncClaims(userId, accounts);
+                    job.getProvider(BridgeProvider.class).client().syncClaims(userId, accounts);
                 } catch (BridgeUnavailableException e) {
                     LOG.warnf(
                             "claims of user %s not synced with the bridge (run `registration-bridge reconcile`): %s",

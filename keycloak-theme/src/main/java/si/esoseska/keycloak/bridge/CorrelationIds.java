@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.registration;
+package si.esoseska.keycloak.bridge;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

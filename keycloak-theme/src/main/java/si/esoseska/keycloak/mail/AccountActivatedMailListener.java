@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.events;
+package si.esoseska.keycloak.mail;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

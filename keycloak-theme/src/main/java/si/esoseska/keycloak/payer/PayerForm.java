@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.registration;
+package si.esoseska.keycloak.payer;
 
 import jakarta.ws.rs.core.MultivaluedMap;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.registration;
+package si.esoseska.keycloak.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

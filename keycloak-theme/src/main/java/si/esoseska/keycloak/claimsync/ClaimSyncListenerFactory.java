@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.events;
+package si.esoseska.keycloak.claimsync;
 
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;

@@ -1,4 +1,4 @@
-package si.esoseska.keycloak.registration;
+package si.esoseska.keycloak.payer;
 
 import java.util.LinkedHashSet;
 import java.util.List;
