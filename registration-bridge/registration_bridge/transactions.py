@@ -45,12 +45,12 @@ def install(app: Flask) -> None:
         if session is None:
             return response
         if response.status_code >= 500:
-            session.rollback()
+            _roll_back(session)
             return response
         try:
             session.commit()
         except SQLAlchemyError as exc:
-            session.rollback()
+            _roll_back(session)
             unavailable = isinstance(exc, OperationalError)
             log.error("request not committed: %s", exc.__class__.__name__)
             failed = jsonify(error="database_unavailable" if unavailable else "not_committed")
@@ -64,6 +64,14 @@ def install(app: Flask) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+
+def _roll_back(session: Session) -> None:
+    """Roll back; a database that is gone can not (the close at the request's end then drops the connection)."""
+    try:
+        session.rollback()
+    except SQLAlchemyError as exc:
+        log.warning("rollback failed: %s", exc.__class__.__name__)
 
 
 @contextmanager
