@@ -20,6 +20,9 @@ Two named exceptions, and only these:
   what the scope writes about its failure stays: a rejected payer list is rolled back, its audit entry committed.
 - The retention pass (retention.py) is a background thread, neither request nor command: it commits each batch of
   rows it deletes or cuts, so that it never holds the database's write lock for long.
+
+What is not in the database is not rolled back: an inquiry's mail (sent before its request commits) and reconcile's
+changes to Keycloak's attributes (made before the registry's).
 """
 
 from __future__ import annotations
