@@ -40,10 +40,12 @@ def run_one(rows: int) -> dict:
         from registration_bridge.context import db_session, registry
 
         registry().add_manager("bench", "Bench d.o.o.")
+        db_session().commit()
         csv_path = OUT / f"payers-{rows}.csv"
         started, cpu_started = time.perf_counter(), time.process_time()
         with open(csv_path, "rb") as f:
             report = PayerImport(db_session(), app.extensions["bridge.hasher"]).run("bench", f)
+            db_session().commit()  # as the request or the command does (transactions.py)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # CPU seconds beside wall seconds: on a busy machine the wall figure waits for other processes too

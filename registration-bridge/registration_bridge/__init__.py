@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from . import logs, metrics, schema
+from . import logs, metrics, schema, transactions
 from .bill_passwords import BillPasswordHasher
 from .db import make_engine, make_session_factory
 from .settings import Settings
@@ -53,12 +53,6 @@ def create_app(settings: Settings | None = None, role: str | None = None) -> Fla
     # Tickets are signed with a key Keycloak never sees, so only the bridge can mint them.
     app.extensions["bridge.tickets"] = TicketIssuer(settings.bill_password_key, settings.ticket_ttl_seconds)
 
-    @app.teardown_appcontext
-    def close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):
         logging.getLogger("registration_bridge").error("database unavailable: %s", exc.__class__.__name__)
@@ -89,4 +83,5 @@ def create_app(settings: Settings | None = None, role: str | None = None) -> Fla
 
     logs.install_correlation(app)
     metrics.install(app)
+    transactions.install(app)  # last: its answer (a failed commit's) is the one the hooks above see
     return app

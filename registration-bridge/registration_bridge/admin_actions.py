@@ -1,6 +1,8 @@
 """The operators' changes to a manager's payer data, each written together with its audit entry.
 
-The command line and the admin API both go through here, so neither can change payers without a trace.
+The command line and the admin API both go through here, so neither can change payers without a trace. Both write
+into the caller's transaction (the request's or the command's, transactions.py), which commits the change and its
+entry together.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from .audit import IMPORT_PAYERS, IMPORT_PAYERS_REJECTED, UNLOCK, Actor, AuditLo
 from .bill_passwords import BillPasswordHasher
 from .csv_import import CsvImportError, ImportReport, PayerImport
 from .guessing import GuessingGuard
+from .transactions import all_or_nothing
 
 
 def import_payers(
@@ -23,15 +26,13 @@ def import_payers(
     actor: Actor,
     source: str | None = None,
 ) -> ImportReport:
-    """Import a payer list all or nothing; the audit entry commits with the payers. A rejected file is
-    recorded too (how many problems, not what they were), after the import was rolled back."""
+    """Import a payer list all or nothing, with its audit entry. A rejected file (CsvImportError, raised again
+    here) leaves nothing of its rows, but an entry saying it was rejected (how many problems, not what they were),
+    which the caller's scope commits: the import runs in a savepoint of the caller's transaction."""
     audit = AuditLog(session)
     try:
-        return PayerImport(session, hasher).run(
-            manager_id,
-            stream,
-            before_commit=lambda report: audit.record(actor, IMPORT_PAYERS, manager_id, import_details(report, source)),
-        )
+        with all_or_nothing(session):
+            report = PayerImport(session, hasher).run(manager_id, stream)
     except CsvImportError as exc:
         audit.record(
             actor,
@@ -39,11 +40,12 @@ def import_payers(
             manager_id,
             {"problems": len(exc.errors), **({"source": source[:200]} if source else {})},
         )
-        session.commit()
         raise
+    audit.record(actor, IMPORT_PAYERS, manager_id, import_details(report, source))
+    return report
 
 
 def unlock_payer(session: Session, guard: GuessingGuard, manager_id: str, payer_code: str, actor: Actor) -> None:
-    """Lift the guessing lock of a payer code; the unlock and its audit entry commit together."""
+    """Lift the guessing lock of a payer code; the caller's scope commits the unlock and its audit entry together."""
     AuditLog(session).record(actor, UNLOCK, manager_id, {"payer_code": payer_code})
-    guard.unlock(manager_id, payer_code, actor.name)  # commits the session: the entry above with it
+    guard.unlock(manager_id, payer_code, actor.name)

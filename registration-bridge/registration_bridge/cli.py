@@ -49,11 +49,12 @@ def _engine(database_url: str | None = None) -> Iterator[Engine]:
 
 @contextmanager
 def _registry() -> Iterator[PayerRegistry]:
-    from . import create_app
+    """The command's scope: one transaction, committed when the body ends without an exception (transactions.py)."""
+    from . import create_app, transactions
     from .context import registry
 
     app = create_app(_settings())
-    with app.app_context():
+    with transactions.command(app):
         yield registry()
 
 
@@ -151,6 +152,7 @@ def import_payers(manager_id: str, imported_by: str, csv_file) -> None:
     from .audit import Actor
     from .context import db_session
 
+    rejected: CsvImportError | None = None
     with _registry():
         try:
             report = admin_actions.import_payers(
@@ -162,10 +164,12 @@ def import_payers(manager_id: str, imported_by: str, csv_file) -> None:
                 source=csv_file.name,
             )
         except CsvImportError as exc:
-            click.echo(f"{csv_file.name}: nothing imported, the file has errors:", err=True)
-            for error in exc.errors:
-                click.echo(f"  {error}", err=True)
-            sys.exit(1)
+            rejected = exc  # the command ends normally: its audit entry of the rejection is committed
+    if rejected is not None:
+        click.echo(f"{csv_file.name}: nothing imported, the file has errors:", err=True)
+        for error in rejected.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
     click.echo(
         f"{csv_file.name}: {report.rows} payers for {manager_id} "
         f"({report.inserted} new, {report.updated} updated, {report.unchanged} unchanged; {report.encoding})"

@@ -14,7 +14,7 @@ import heapq
 import io
 import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, cast
 
@@ -203,10 +203,9 @@ class PayerImport:
         self._session = session
         self._hasher = hasher
 
-    def run(
-        self, manager_id: str, stream: IO[bytes], before_commit: Callable[[ImportReport], None] | None = None
-    ) -> ImportReport:
-        """Import the file; `before_commit` (e.g. the audit entry) runs inside the import's transaction."""
+    def run(self, manager_id: str, stream: IO[bytes]) -> ImportReport:
+        """Import the file into the session's transaction, and never commit it: all or nothing is the caller's
+        (admin_actions.import_payers runs it in a savepoint of the request's or the command's transaction)."""
         if self._session.get(Manager, manager_id) is None:
             raise CsvImportError([RowError(0, f"unknown manager {manager_id!r}; add it first with add-manager")])
         encoding = detect_encoding(stream)
@@ -228,12 +227,6 @@ class PayerImport:
             if report.rows == 0:
                 raise CsvImportError([RowError(2, "the file has no payers")])
             seen.drop()
-            if before_commit is not None:
-                before_commit(report)
-            self._session.commit()
-        except BaseException:
-            self._session.rollback()
-            raise
         finally:
             text.detach()
         return report

@@ -93,10 +93,11 @@ _OVERALL_FAILURES = select(func.count()).select_from(
     .subquery()
 )
 # Checks of one payer code wait for each other until the one before has committed its attempt (PostgreSQL: a lock
-# of this transaction on the key, released by its commit or rollback). The lock is held through the commit, so that
-# commit does not wait for its WAL to reach the disk (synchronous_commit off, this transaction only): else every
-# check of a code would queue behind the previous one's fsync. A database crash can lose the last few hundred ms of
-# attempt rows (and of the replay cache, written in the same transaction), never leave them inconsistent.
+# of this transaction on the key, released by its commit or rollback: the request's, see transactions.py). The lock
+# is held through the commit, so that commit does not wait for its WAL to reach the disk (synchronous_commit off,
+# this transaction only): else every check of a code would queue behind the previous one's fsync. A database crash
+# can lose the last few hundred ms of attempt rows (and of the replay cache, written in the same transaction), never
+# leave them inconsistent.
 _PG_SERIALIZE = text("SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtext(:key))")
 
 
@@ -150,8 +151,9 @@ class GuessingGuard:
         )
 
     def unlock(self, manager_id: str, payer_code: str, unlocked_by: str) -> None:
+        """Forgive the payer code's failures so far (the caller's scope commits the unlock)."""
         self._session.add(PayerUnlock(manager_id=manager_id, payer_code=payer_code, unlocked_by=unlocked_by))
-        self._session.commit()
+        self._session.flush()
 
 
 def _serialize(connection: Connection, key: str) -> None:

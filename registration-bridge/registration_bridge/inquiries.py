@@ -94,7 +94,11 @@ class InquiryDesk:
         return True
 
     def send(self, inquiry: Inquiry, manager: Manager) -> None:
-        """E-mail the inquiry to the manager (reply goes to the sender); raises RateLimited or MailFailed."""
+        """E-mail the inquiry to the manager (reply goes to the sender); raises RateLimited or MailFailed.
+
+        Its row in the inquiry log (what the rate limits count) is written before the mail goes out, in the
+        caller's transaction: the request commits it with its 202, and rolls it back with the 503 of a MailFailed
+        (a mail that did not go out does not count). The mail is the one thing a later 5xx can not take back."""
         if not self.within_limits(inquiry.client_ip):
             raise RateLimited()
         message = self._message(inquiry, manager)
@@ -104,9 +108,7 @@ class InquiryDesk:
             with smtplib.SMTP(self._settings.smtp_host, self._settings.smtp_port, timeout=10) as smtp:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException, UnicodeError) as exc:
-            self._session.rollback()
             raise MailFailed(str(exc)) from exc
-        self._session.commit()
 
     def _message(self, inquiry: Inquiry, manager: Manager) -> EmailMessage:
         """The mail, its addresses built as structured addresses (never parsed from text a visitor typed).

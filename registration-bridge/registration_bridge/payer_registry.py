@@ -1,4 +1,7 @@
-"""The payer registry: checks a payer against its bill, records claims, and answers who claimed what."""
+"""The payer registry: checks a payer against its bill, records claims, and answers who claimed what.
+
+It writes into the session it is given and never commits: the request or the command does (transactions.py).
+"""
 
 from __future__ import annotations
 
@@ -137,13 +140,14 @@ class PayerRegistry:
             manager.name = name
             if contact_email is not None:
                 manager.contact_email = contact_email
-        self._session.commit()
+        self._session.flush()
         return manager
 
     # --- the payer check ------------------------------------------------------------------
     def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:
-        """Check a payer against the bill. Writes only the attempt log, and commits it (which lets the next check
-        of this payer code, held back by the guessing limits, go on)."""
+        """Check a payer against the bill. Writes the attempt log's row (and releases an orphan claim) in the
+        caller's transaction; the next check of this payer code, held back by the guessing limits, goes on when
+        that transaction ends (the request's commit, transactions.py)."""
         code = normalize_payer_code(payer_code)
         connection = self._session.connection()
         found = connection.execute(_MANAGER_PAYER_CLAIM, {"manager_id": manager_id, "payer_code": code}).one_or_none()
@@ -175,7 +179,6 @@ class PayerRegistry:
                 "at": utcnow(),
             },
         )
-        self._session.commit()
         captcha_required = self._guard is not None and self._guard.under_attack()
         return CheckResult(outcome, manager_id, code, captcha_required)
 
@@ -209,7 +212,6 @@ class PayerRegistry:
         if found.keycloak_user_id is not None:
             return self._existing_claim_outcome(found.keycloak_user_id, keycloak_user_id)
         if _RECORD_CLAIM(connection, {"payer_id": found.id, "user_id": keycloak_user_id, "at": utcnow()}):
-            self._session.commit()
             return ClaimOutcome.CLAIMED
         # a racing claim of this payer committed first (its row lock made this insert wait for it)
         winner = connection.execute(_CLAIMANT, {"payer_id": found.id}).scalar()
@@ -274,7 +276,7 @@ class PayerRegistry:
             if payer.account not in keep:
                 self._session.delete(claim)
                 released.append(payer.account)
-        self._session.commit()
+        self._session.flush()
         return sorted(released)
 
     def release_claim(self, manager_id: str, payer_code: str) -> bool:
@@ -282,7 +284,7 @@ class PayerRegistry:
         if payer is None or payer.claim is None:
             return False
         self._session.delete(payer.claim)
-        self._session.commit()
+        self._session.flush()
         return True
 
     def payer_exists(self, manager_id: str, payer_code: str) -> bool:

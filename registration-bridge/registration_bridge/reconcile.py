@@ -18,6 +18,9 @@ from .keycloak_gateway import KeycloakGateway
 from .payer_accounts import format_account, parse_account
 from .payer_registry import PayerRegistry
 
+# the one kind of finding whose change is made in Keycloak (its `managers` attribute); the others change the registry
+CHANGES_KEYCLOAK = "aligned"
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -46,12 +49,15 @@ class Reconciler:
         self._only_missing_users = only_missing_users
 
     def run(self) -> list[Finding]:
-        """Decide everything first (asking Keycloak), then change: an error on the way changes nothing."""
+        """Decide everything first (asking Keycloak), then change Keycloak's attributes, then the registry. The
+        registry's changes go into the caller's transaction (the command's, transactions.py): an error on the way
+        leaves the registry as it was, and its write lock is held for the registry's statements only, never while
+        Keycloak is asked. (Keycloak's changes made before an error stay: each is right on its own.)"""
         plan = self._plan()
         if not self._dry_run:
-            for _finding, apply in plan:
-                if apply is not None:
-                    apply()
+            changes = [(finding, apply) for finding, apply in plan if apply is not None]
+            for _finding, apply in sorted(changes, key=lambda change: change[0].action != CHANGES_KEYCLOAK):
+                apply()
         return [finding for finding, _apply in plan]
 
     def _plan(self) -> list[tuple[Finding, Callable[[], object] | None]]:

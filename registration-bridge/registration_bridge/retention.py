@@ -7,8 +7,10 @@ contains "/" (so a cut address is recognised and never cut again). The guessing 
 so they never see a cut address.
 
 Each worker runs a pass at most every retention_pass_seconds, in a thread of its own started by a request (off the
-request's path: the request does not wait for it), with short transactions of at most BATCH rows. Passes of
-several workers at once are harmless: each statement is idempotent.
+request's path: the request does not wait for it), with short transactions of at most BATCH rows: the pass is
+neither a request nor a command, and commits each batch itself (the one exception to transactions.py's rule, so
+that it never holds the write lock for long). Passes of several workers at once are harmless: each statement is
+idempotent.
 """
 
 from __future__ import annotations

@@ -21,6 +21,13 @@ DEV_OPS_CLIENT_SECRET = "dev-only-bridge-ops-client-secret"
 # stops a production start
 MIN_SECRET_BYTES = 32
 PLACEHOLDER_MARKERS = ("dev-only", "change-me")
+# Keycloak's wait for one callback: the payer-check provider's default timeoutMs, 3000 ms (tests/unit/test_settings.py
+# reads both). A callback's orphan check asks Keycloak's admin API at most twice, one after the other (a token when
+# the cached one is stale, then the user), each bounded by keycloak_timeout_seconds: both, with room for the rest of
+# the callback, must fit inside Keycloak's wait, or a silent Keycloak turns a registration into "try again later".
+KEYCLOAK_CALLBACK_TIMEOUT_SECONDS = 3.0
+CALLBACK_ROOM_SECONDS = 0.5
+MAX_KEYCLOAK_TIMEOUT_SECONDS = (KEYCLOAK_CALLBACK_TIMEOUT_SECONDS - CALLBACK_ROOM_SECONDS) / 2  # 1.25
 
 
 class SettingsError(RuntimeError):
@@ -44,7 +51,8 @@ class Settings:
     # a claim this old whose Keycloak user does not exist is an orphan (see PayerRegistry) and is released
     orphan_claim_age_seconds: int = 60
     # how long the orphan check waits for each answer from Keycloak's admin API (the token, then the user) while
-    # Keycloak waits BRIDGE_TIMEOUT_MS (3 s) for the callback; past it the claim stands (fail closed)
+    # Keycloak waits timeoutMs (3 s) for the callback; past it the claim stands (fail closed). At most
+    # MAX_KEYCLOAK_TIMEOUT_SECONDS: both waits must fit inside Keycloak's
     keycloak_timeout_seconds: float = 1.0
     max_request_bytes: int = 16 * 1024
     # guessing: per payer code, growing delays from the 3rd failure and a lock after 10 within 24 h;
@@ -212,10 +220,11 @@ class Settings:
             raise SettingsError(f"BRIDGE_ROLE must be one of {', '.join(ROLES)}, not {self.role!r}")
         if self.metrics_bind and not re.fullmatch(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}", self.metrics_bind):
             raise SettingsError(f"BRIDGE_METRICS_BIND must be host:port, not {self.metrics_bind!r}")
-        if not 0 < self.keycloak_timeout_seconds <= 3:
+        if not 0 < self.keycloak_timeout_seconds <= MAX_KEYCLOAK_TIMEOUT_SECONDS:
             raise SettingsError(
-                "BRIDGE_KEYCLOAK_TIMEOUT_SECONDS must be more than 0 and at most 3 (Keycloak waits "
-                f"3 s for the whole callback), not {self.keycloak_timeout_seconds!r}"
+                f"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS must be more than 0 and at most {MAX_KEYCLOAK_TIMEOUT_SECONDS:g} "
+                f"(the orphan check may wait twice, and Keycloak waits {KEYCLOAK_CALLBACK_TIMEOUT_SECONDS:g} s for the "
+                f"whole callback), not {self.keycloak_timeout_seconds!r}"
             )
         if self.environment != "production":
             return

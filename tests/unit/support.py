@@ -68,17 +68,21 @@ def payers(app, manager_id: str = MANAGER_ID) -> dict[str, Payer]:
 def import_csv(app, manager_id: str, data: bytes) -> ImportReport:
     """Runs the CSV import on the bytes of a file, with a session of its own."""
     with sessions(app)() as s:
-        return PayerImport(s, app.extensions["bridge.hasher"]).run(manager_id, io.BytesIO(data))
+        report = PayerImport(s, app.extensions["bridge.hasher"]).run(manager_id, io.BytesIO(data))
+        s.commit()  # as the request or the command does (transactions.py)
+        return report
 
 
 def add_manager(app, manager_id: str, name: str, contact_email: str | None = None) -> None:
     with sessions(app)() as s:
         PayerRegistry(s, app.extensions["bridge.hasher"]).add_manager(manager_id, name, contact_email)
+        s.commit()
 
 
 def claim(app, payer_code: str, user_id: str, manager_id: str = MANAGER_ID) -> None:
     with sessions(app)() as s:
         PayerRegistry(s, app.extensions["bridge.hasher"]).claim(manager_id, payer_code, user_id)
+        s.commit()
 
 
 def verify_body(**overrides) -> dict:

@@ -503,3 +503,49 @@ def test_the_readmes_commands_act_on_the_database_of_make_run(tmp_path, monkeypa
     created = tmp_path / "var" / "dev" / "bridge.sqlite3"
     assert created.exists()
     assert make_run == f"sqlite:///{ROOT / created.relative_to(tmp_path)}"
+
+
+# --- a command that fails midway leaves nothing (transactions.py) ---------------------------------
+
+
+def _fail(*_args) -> None:
+    raise RuntimeError("the database went away")
+
+
+def test_a_repair_that_fails_at_its_second_release_releases_nothing(run, orphaned, monkeypatch):
+    from registration_bridge.payer_registry import PayerRegistry
+
+    release = PayerRegistry.release_claim
+    released: list[str] = []
+
+    def release_once(self, manager_id: str, payer_code: str) -> bool:
+        if released:
+            _fail()
+        released.append(payer_code)
+        return release(self, manager_id, payer_code)
+
+    monkeypatch.setattr(PayerRegistry, "release_claim", release_once)
+    with responses.RequestsMock() as rsps:
+        _keycloak(rsps, **{GONE: 404, ALIVE: 200})
+        result = run("repair", "--grace-minutes", "0")
+    assert result.exit_code != 0
+    assert released == ["100200"]  # the first release was made, in the command's transaction: not kept
+    assert claims_by_payer(orphaned) == {"100200": GONE, "100201": ALIVE, "100202": GONE}
+
+
+def test_an_unlock_whose_unlock_row_fails_keeps_no_audit_entry(run, db, monkeypatch):
+    from registration_bridge.guessing import GuessingGuard
+
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    monkeypatch.setattr(GuessingGuard, "unlock", _fail)  # after the audit entry was written
+    assert run("unlock", "--manager", MANAGER_ID, "--by", "uprava", "100200").exit_code != 0
+    assert _audit(db) == []
+
+
+def test_an_import_whose_audit_entry_fails_keeps_no_payers(run, db, csv_file, monkeypatch):
+    from registration_bridge.audit import AuditLog
+
+    add_manager(db, MANAGER_ID, "Staninvest d.o.o.")
+    monkeypatch.setattr(AuditLog, "record", _fail)  # after the payers were written
+    assert run("import-payers", "--manager", MANAGER_ID, csv_file(SEED_CSV)).exit_code != 0
+    assert count(db, Payer) == 0

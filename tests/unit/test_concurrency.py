@@ -27,6 +27,7 @@ def race(seeded, action: Callable[[object, int], object]) -> list:
             try:
                 barrier.wait(timeout=30)
                 results[i] = action(session, i)
+                session.commit()  # as the request's end does (transactions.py)
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
 
@@ -52,7 +53,7 @@ def test_one_signed_call_sent_by_racing_replays_is_accepted_once(seeded):
 
     def call(session, _i):
         accepted = first_use(session, verified, tolerance_seconds=300)
-        session.commit()  # as the call's answer does (api/callbacks.py): the others wait for this, then see it
+        session.commit()  # as the call's answer does (transactions.py): the others wait for this, then see it
         return accepted
 
     accepted = race(seeded, call)
@@ -76,6 +77,7 @@ def test_racing_wrong_guesses_on_one_code_are_evaluated_exactly_as_the_rules_all
                 registry = PayerRegistry(session, hasher, GuessingGuard(session, settings))
                 barrier.wait(timeout=30)
                 outcomes[i] = registry.check(MANAGER_ID, "100200", f"Napacno-{i}", f"198.51.100.{i}").outcome
+                session.commit()  # as the request's end does (transactions.py): the next check waits for it
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
 

@@ -12,7 +12,19 @@ import responses
 from registration_bridge.models import Claim
 from sqlalchemy import select
 
-from .support import CLAIMS, NOT_VERIFIED_ANSWER, PAYERS, VERIFY, claims_by_payer, make_settings, sessions, verify_body
+from .support import (
+    CLAIMS,
+    MANAGER_ID,
+    NOT_VERIFIED_ANSWER,
+    PAYERS,
+    VERIFY,
+    claim,
+    claims_by_payer,
+    import_csv,
+    make_settings,
+    sessions,
+    verify_body,
+)
 
 KEYCLOAK = "http://kc"
 TOKEN_URL = f"{KEYCLOAK}/realms/esoseska/protocol/openid-connect/token"
@@ -81,6 +93,33 @@ def test_two_orphan_checks_in_one_app_ask_for_one_token(claimed, post_signed):
         token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
         user_requests = [c for c in rsps.calls if c.request.url.startswith(USER_URL)]
     assert (len(token_requests), len(user_requests)) == (1, 2)
+
+
+def test_orphan_checks_of_several_claims_share_one_token(seeded, post_signed):
+    """Three payers claimed by three users, each claim old enough to be questioned: three registrations, three
+    orphan checks, one token (the app's one client keeps it), each user asked with it."""
+    import_csv(seeded, MANAGER_ID, b"payer_code,bill_password\n100202,Geslo-3-UNIQUE\n")
+    passwords = {**PAYERS, "100202": "Geslo-3-UNIQUE"}
+    users = {"100200": ("u-a", 200), "100201": ("u-b", 404), "100202": ("u-c", 200)}
+    for code, (user, _status) in users.items():
+        claim(seeded, code, user)
+    with sessions(seeded)() as s:
+        for old in s.scalars(select(Claim)):
+            old.claimed_at = old.claimed_at - timedelta(minutes=2)
+        s.commit()
+
+    with responses.RequestsMock() as rsps:
+        rsps.post(TOKEN_URL, json={"access_token": "t", "expires_in": 300, "token_type": "Bearer"})
+        for user, status in users.values():
+            rsps.get(USER_URL + user, json={"id": user} if status == 200 else {"error": "x"}, status=status)
+        answers = [post_signed(VERIFY, verify_body(payer_code=code, bill_password=passwords[code])) for code in users]
+        token_requests = [c for c in rsps.calls if c.request.url == TOKEN_URL]
+        user_requests = [c.request for c in rsps.calls if c.request.url.startswith(USER_URL)]
+
+    assert [a.get_json()["ok"] for a in answers] == [False, True, False]  # u-b is gone: its payer is free again
+    assert len(token_requests) == 1
+    assert [r.url.removeprefix(USER_URL).split("?")[0] for r in user_requests] == ["u-a", "u-b", "u-c"]
+    assert {r.headers["Authorization"] for r in user_requests} == {"Bearer t"}
 
 
 def test_an_expired_token_is_fetched_again(claimed, post_signed):

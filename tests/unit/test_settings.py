@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from registration_bridge import settings as settings_module
 from registration_bridge.settings import (
     DEV_BILL_PASSWORD_KEY,
     DEV_CALLBACK_SECRET,
@@ -129,8 +133,34 @@ def test_uploads_have_their_own_size_limit():
 
 
 def test_the_callbacks_keycloak_timeout_is_seconds_inside_keycloaks_budget():
-    assert Settings.from_env({}).keycloak_timeout_seconds < 3  # Keycloak's BRIDGE_TIMEOUT_MS: 3000
-    assert Settings.from_env({"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS": "1.5"}).keycloak_timeout_seconds == 1.5
-    for raw in ("soon", "0", "10"):
+    assert Settings.from_env({}).keycloak_timeout_seconds < 3  # Keycloak's default timeoutMs: 3000
+    assert Settings.from_env({"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS": "1.2"}).keycloak_timeout_seconds == 1.2
+    for raw in ("soon", "0", "1.5", "3", "10"):  # 1.5: a token and a user of 1.5 s each fill Keycloak's 3 s
         with pytest.raises(SettingsError, match="BRIDGE_KEYCLOAK_TIMEOUT_SECONDS"):
             Settings.from_env({"BRIDGE_KEYCLOAK_TIMEOUT_SECONDS": raw})
+
+
+def _provider_default_timeout_ms() -> int:
+    """The payer-check provider's default timeoutMs, as its Java source says it."""
+    root = Path(__file__).resolve().parents[2] / "keycloak-theme" / "src" / "main" / "java"
+    found = {
+        int(match.group(1).replace("_", ""))
+        for source in root.rglob("*.java")
+        for match in re.finditer(r"DEFAULT_TIMEOUT_MS\s*=\s*([0-9_]+)\s*;", source.read_text(encoding="utf-8"))
+    }
+    assert len(found) == 1, f"expected one DEFAULT_TIMEOUT_MS in the provider's sources, found {found}"
+    return found.pop()
+
+
+def test_the_orphan_checks_two_waits_fit_inside_keycloaks_default_wait_for_the_callback():
+    """Keycloak gives a callback timeoutMs (its default in the provider's Java source); the bridge's orphan check
+    waits at most twice keycloak_timeout_seconds (a token, then the user). Both defaults are read here: change one
+    without the other and this fails."""
+    keycloak_waits = _provider_default_timeout_ms() / 1000
+    assert keycloak_waits == settings_module.KEYCLOAK_CALLBACK_TIMEOUT_SECONDS
+    default = Settings().keycloak_timeout_seconds
+    assert 2 * default + settings_module.CALLBACK_ROOM_SECONDS <= keycloak_waits
+    assert 2 * settings_module.MAX_KEYCLOAK_TIMEOUT_SECONDS + settings_module.CALLBACK_ROOM_SECONDS <= keycloak_waits
+    realm = (Path(__file__).resolve().parents[2] / "realm-export.json").read_text(encoding="utf-8")
+    for in_realm in re.findall(r"BRIDGE_TIMEOUT_MS:([0-9]+)", realm):  # the realm's default, where it sets one
+        assert int(in_realm) / 1000 == keycloak_waits

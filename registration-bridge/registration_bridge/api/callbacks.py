@@ -1,15 +1,14 @@
-"""What every callback from Keycloak gets: a signature check first, one transaction, and 400 for malformed bodies.
+"""What every callback from Keycloak gets: a signature check first, and 400 for malformed bodies.
 
-A call's signature (the replay cache) and its changes are committed together, once, when it has been answered: a
-handler may commit earlier itself (the payer check does, with its attempt row); what is left is committed here,
-unless the answer is a server error, whose call then leaves nothing behind.
+A call's signature (the replay cache) goes into the request's transaction, which transactions.py ends: committed
+with the call's changes when the answer is below 500, rolled back with them on a 5xx (the call leaves nothing).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from .. import replay, signing
 from ..context import db_session, settings
@@ -41,16 +40,6 @@ def signed_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
             log.warning("refused callback %s: replayed", request.path)
             return jsonify(error="replayed"), 401
         return None
-
-    @bp.after_request
-    def commit_the_call(response):
-        session = g.get("db_session")
-        if session is not None:
-            if response.status_code < 500:
-                session.commit()
-            else:
-                session.rollback()
-        return response
 
     @bp.errorhandler(BadRequestBody)
     def bad_body(exc: BadRequestBody):
