@@ -59,6 +59,7 @@ bench: setup $(POSTGRES)
 	$(VENV)/bin/python bench/registration_load.py
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py
 	$(VENV)/bin/python bench/keycloak_startup.py
+	$(VENV)/bin/python bench/lighthouse_pages.py
 	$(VENV)/bin/python bench/report.py
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the

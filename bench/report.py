@@ -175,6 +175,18 @@ def rows() -> list[tuple[str, str, str, str]]:
         )
         added = startup["added_by_jar_s"]
         table.append(("start-up added by our JAR", "< 1 s", f"{added:+.2f} s", "yes" if added < 1 else "no"))
+    for page, runs in (load("lighthouse") or {}).items():
+        worst = min(runs, key=lambda r: r["performance"])
+        met = worst["performance"] >= 90 and worst["accessibility"] == 100 and worst["best-practices"] == 100
+        table.append(
+            (
+                f"Lighthouse mobile, {page}: performance / accessibility / best practices, transfer",
+                "≥ 90 / 100 / 100",
+                f"{worst['performance']} / {worst['accessibility']} / {worst['best-practices']}, "
+                f"FCP {worst['first_contentful_paint_s']} s, {worst['transfer_kb']} KB",
+                "yes" if met else "no",
+            )
+        )
     return table
 
 

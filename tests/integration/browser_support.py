@@ -58,3 +58,56 @@ def serious_accessibility_violations(page: Page) -> list[str]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+class TransferMeter:
+    """What a page costs on a first visit: the encoded (on-the-wire) bytes of every response, read from Chromium's
+    DevTools protocol with the cache disabled, and which of them blocked rendering (stylesheets, scripts in <head>)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.session = page.context.new_cdp_session(page)
+        self.session.send("Network.enable")
+        self.session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        self.urls: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        self.session.on("Network.requestWillBeSent", self._sent)
+        self.session.on("Network.loadingFinished", self._finished)
+
+    def _sent(self, event: dict) -> None:
+        redirect = event.get("redirectResponse")
+        if redirect:  # a redirect hop ends here; its bytes are in the response that caused it
+            self.sizes[event["requestId"] + "@" + redirect["url"]] = int(redirect.get("encodedDataLength", 0))
+            self.urls[event["requestId"] + "@" + redirect["url"]] = redirect["url"]
+        self.urls[event["requestId"]] = event["request"]["url"]
+
+    def _finished(self, event: dict) -> None:
+        self.sizes[event["requestId"]] = int(event["encodedDataLength"])
+
+    def reset(self) -> None:
+        self.urls.clear()
+        self.sizes.clear()
+
+    def settle(self) -> None:
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_load_state("networkidle")
+
+    def responses(self) -> dict[str, int]:
+        """Bytes per URL since the last reset."""
+        found: dict[str, int] = {}
+        for key, size in self.sizes.items():
+            url = self.urls.get(key, key)
+            found[url] = found.get(url, 0) + size
+        return found
+
+    def total(self) -> int:
+        return sum(self.sizes.values())
+
+    def render_blocking(self) -> dict[str, int]:
+        """The resources that blocked the first paint of the current page, with their bytes."""
+        names = self.page.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".filter(e => e.renderBlockingStatus === 'blocking').map(e => e.name)"
+        )
+        responses = self.responses()
+        return {name: responses.get(name, 0) for name in names}

@@ -70,3 +70,59 @@
                <#if describedBy(name, error, help)?has_content>aria-describedby="${describedBy(name, error, help)}"</#if>/>
     </span>
 </#macro>
+
+<#-- The portal's house logo, drawn inline (no request); its colour follows --brand-colour. -->
+<#macro logo>
+    <svg class="esoseska-logo" viewBox="0 0 32 32" width="40" height="40" aria-hidden="true" focusable="false">
+        <path d="M16 3 2 15h4v14h20V15h4z" fill="currentColor"/>
+        <path d="M13 29v-9h6v9z" fill="#fff"/>
+        <path d="M9 17h4v3H9zm10 0h4v3h-4z" fill="#fff"/>
+    </svg>
+</#macro>
+
+<#-- The fields of our pages and Keycloak's, in page order: an error at any of them goes into the error summary. -->
+<#assign summaryFields = ["username", "firstName", "lastName", "name", "email", "phone_number", "payerCode", "billPassword",
+    "managerId", "message", "password", "password-new", "password-confirm", "termsAccepted", "totp"]>
+
+<#-- Where the summary's link for a field's error goes: the login page shows a wrong password at the e-mail field. -->
+<#function summaryTarget name>
+    <#if name == "password" && (pageId!"") == "login" && !(usernameHidden??)><#return "username"></#if>
+    <#return name>
+</#function>
+
+<#function fieldErrors>
+    <#local found = []>
+    <#local seen = []>
+    <#if messagesPerField??>
+        <#list summaryFields as name>
+            <#-- registration takes the e-mail as the username: its username error has no field of its own -->
+            <#if messagesPerField.existsError(name) && !(name == "username" && (pageId!"") == "register")>
+                <#local text = messagesPerField.get(name)>
+                <#if !seen?seq_contains(text)>
+                    <#local seen = seen + [text]>
+                    <#local found = found + [{"target": summaryTarget(name), "text": text}]>
+                </#if>
+            </#if>
+        </#list>
+    </#if>
+    <#return found>
+</#function>
+
+<#function hasFieldErrors>
+    <#return fieldErrors()?has_content>
+</#function>
+
+<#-- "Prišlo je do težave": every field error once more at the top, each a link to its field (GOV.UK's error summary). -->
+<#macro errorSummary>
+    <#local errors = fieldErrors()>
+    <#if errors?has_content>
+        <div id="error-summary" class="esoseska-error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title">
+            <h2 id="error-summary-title">${msg("errorSummaryTitle")}</h2>
+            <ul>
+                <#list errors as error>
+                    <li><a href="#${error.target}">${error.text}</a></li>
+                </#list>
+            </ul>
+        </div>
+    </#if>
+</#macro>

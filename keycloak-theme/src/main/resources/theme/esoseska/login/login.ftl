@@ -11,6 +11,14 @@
         ${msg("loginAccountTitle")}
     <#elseif section = "form">
         <@e.tabs active="login"/>
+        <#assign attempted = (login.username)!''>
+        <#if messagesPerField.existsError('username','password') && attempted?has_content && !attempted?contains("@")>
+            <div id="old-username-advice" class="esoseska-advice">
+                <h2>${msg("oldUsernameTitle")}</h2>
+                <p>${msg("oldUsernameAdvice", attempted)}</p>
+                <p><a id="old-username-register" href="${url.registrationUrl}">${msg("oldUsernameRegister")}</a></p>
+            </div>
+        </#if>
         <div id="kc-form">
           <div id="kc-form-wrapper">
             <#if realm.password>

@@ -1,4 +1,4 @@
-// eSoseska pages: "?" help that opens and closes, and the live list of password rules.
+// eSoseska pages: the error summary, "?" help that opens and closes, and the live list of password rules.
 (function () {
   "use strict";
 
@@ -42,7 +42,24 @@
     update();
   }
 
+  // the error summary gets the focus (a screen reader reads it first); its links move the focus to their field
+  function setUpErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (!summary) { return; }
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var input = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!input) { return; }
+      event.preventDefault();
+      var group = input.closest(".pf-v5-c-form__group") || input;
+      group.scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpErrorSummary();
     setUpHelp();
     setUpPasswordRules();
   });
