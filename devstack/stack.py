@@ -239,12 +239,12 @@ class Stack:
 
     # --- preparation ----------------------------------------------------------------------
     def prepare(self) -> None:
+        """Keycloak's home; the demo data follows in start(), while Keycloak starts."""
         s = self.settings
         if s.fresh and s.var_dir.exists():
             shutil.rmtree(s.var_dir)
         s.var_dir.mkdir(parents=True, exist_ok=True)
         self._prepare_keycloak_home()
-        self.seed_demo_data()
 
     def _prepare_keycloak_home(self) -> None:
         home = self.settings.keycloak_home
@@ -359,8 +359,13 @@ class Stack:
         if busy:
             raise ServiceFailed(f"port(s) {', '.join(map(str, busy))} already in use: is another stack still running?")
         self.prepare()
+        # Keycloak takes longest to be ready (and calls the bridge only once it is): it starts first, and the demo
+        # data (six CLI runs, 10-60 s on 2 busy cores) is seeded while it starts
+        self.keycloak.start()
+        self.seed_demo_data()
         for service in self.services:
-            service.start()
+            if service is not self.keycloak:
+                service.start()
         for service in self.services:
             service.wait_ready()
         if not self.settings.production:
