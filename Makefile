@@ -21,15 +21,24 @@ DOCKER_CONFIG_DIR ?= .cache/docker
 COMPOSE_PLUGIN := $(DOCKER_CONFIG_DIR)/cli-plugins/docker-compose
 COMPOSE_INSTALLED := $(DOCKER_CONFIG_DIR)/.compose-$(COMPOSE_VERSION)
 export ESOSESKA_DOCKER_CONFIG := $(abspath $(DOCKER_CONFIG_DIR))
+# the figures the tests record (tests/figures.py), written at the end of each pytest run
+FIGURES := var/reports/figures.json
 
-.PHONY: setup run test lint format test-java test-python bench audit reset clean realm
+.PHONY: setup run test lint format test-java test-python test-unit test-integration bench audit reset clean realm
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
 
-test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED) lint test-java test-python
+# side by side on the 2 cores (make -j): the parts of setup, then lint, JUnit, the unit and the integration tests (the
+# integration tests wait on Keycloak much of the time); -O prints each part's output in one piece when it ends, and
+# any part that fails fails `make test` after the others have ended
+# one part after the other: run side by side on 2 cores, the unit tests pushed registrations past Keycloak's 3 s
+# wait for the bridge (a flaky failure, not a faster suite)
+test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
+	rm -f $(FIGURES)
+	$(MAKE) --no-print-directory lint test-java test-unit test-integration
 
 # style and types: ruff (every Python file, config in ruff.toml), mypy (the bridge), Spotless (the Java sources)
 lint: $(VENV)/.installed
@@ -49,6 +58,13 @@ test-java:
 
 test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
 	$(VENV)/bin/python -m pytest
+
+# the two halves of test-python, as `make test` runs them side by side (each adds its figures to $(FIGURES))
+test-unit: setup $(POSTGRES) $(COMPOSE_INSTALLED)
+	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/unit
+
+test-integration: setup $(CHROMIUM) $(POSTGRES)
+	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
 # (about 17 minutes on 2 cores; run it on an otherwise idle machine)

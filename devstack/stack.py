@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import filecmp
 import hashlib
 import os
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from .layout import (
     BRIDGE_GUNICORN_CONF,
+    CACHE,
     DEMO_DIR,
     MAILDEV,
     PROVIDER_JAR,
@@ -36,6 +38,9 @@ ADMIN_PASSWORD = "admin"
 # what `kc.sh build` fixes for production mode (start --optimized then starts without a build step): one node
 # (cache=local: no cluster discovery, which would also collide with other stacks on the same machine)
 PRODUCTION_BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--cache=local", "--vault=file")
+# Keycloak's build step (kc.sh build, or the one start-dev runs) writes only lib/quarkus/ of its home: the last one
+# of each mode is kept here, for its Keycloak version and provider JAR, so a fresh home starts without it (30-120 s)
+KEYCLOAK_BUILDS = CACHE / "keycloak-builds"
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class StackSettings:
 class Stack:
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
+        self.keycloak_build_reused = False  # Keycloak's build step came from KEYCLOAK_BUILDS, not from this start
         s = settings
         self.mail = Service(
             "mail catcher",
@@ -207,7 +213,7 @@ class Stack:
             cwd=ROOT,
             log_path=s.logs / "keycloak.log",
             ready=self._keycloak_ready,
-            ready_timeout=240,
+            ready_timeout=600,  # a cold start (schema, master realm, import) on 2 busy cores took 245 s
         )
 
     def _keycloak_command(self) -> list:
@@ -247,13 +253,13 @@ class Stack:
 
     # --- preparation ----------------------------------------------------------------------
     def prepare(self) -> None:
+        """Keycloak's home; the demo data follows in start(), while Keycloak starts."""
         s = self.settings
         if s.fresh and s.var_dir.exists():
             shutil.rmtree(s.var_dir)
         s.var_dir.mkdir(parents=True, exist_ok=True)
         self.write_vault_secret(s.callback_secret)
         self._prepare_keycloak_home()
-        self.seed_demo_data()
 
     def write_vault_secret(self, secret: str) -> Path:
         """Puts the callback secret into Keycloak's file vault: the same value the bridge gets."""
@@ -275,14 +281,48 @@ class Stack:
         if installed.exists() and keycloak_version() not in installed.read_text():
             # another Keycloak version: keep nothing of the old install (its dev data would not upgrade cleanly)
             shutil.rmtree(home)
-        if not home.exists():
+        new_home = not home.exists()
+        if new_home:
             shutil.copytree(dist, home, symlinks=True)
         shutil.copy2(PROVIDER_JAR, home / "providers" / PROVIDER_JAR.name)
+        self.keycloak_build_reused = new_home and self._restore_keycloak_build()
         import_dir = home / "data" / "import"
         import_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REALM_FILE, import_dir / f"{REALM}.json")
-        if self.settings.production:
+        if self.settings.production and not self.keycloak_build_reused:
             self._build_keycloak()
+            self.keep_keycloak_build()
+
+    def _keycloak_build_cache(self) -> Path:
+        """Where the build of this Keycloak version, provider JAR (its bytes and time: Keycloak compares the time)
+        and mode is kept."""
+        digest = hashlib.sha256(PROVIDER_JAR.read_bytes())
+        digest.update(f"{keycloak_version()} {PROVIDER_JAR.stat().st_mtime_ns}".encode())
+        digest.update(repr(PRODUCTION_BUILD_OPTIONS).encode())
+        return KEYCLOAK_BUILDS / ("production" if self.settings.production else "dev") / digest.hexdigest()[:20]
+
+    def _restore_keycloak_build(self) -> bool:
+        """The kept build into the new home: True when there is one. (A dev home whose build does not fit after
+        all, e.g. with other build options, is built again by start-dev itself.)"""
+        kept = self._keycloak_build_cache()
+        if not kept.is_dir():
+            return False
+        shutil.copytree(kept, self.settings.keycloak_home / "lib" / "quarkus", dirs_exist_ok=True)
+        return True
+
+    def keep_keycloak_build(self) -> None:
+        """Keeps the home's build for the next fresh home, when it is not the one kept already."""
+        built, kept = self.settings.keycloak_home / "lib" / "quarkus", self._keycloak_build_cache()
+        if kept.is_dir() and not filecmp.dircmp(built, kept).diff_files:
+            return
+        for older in kept.parent.glob("[!.]*"):  # builds for another JAR or Keycloak version
+            shutil.rmtree(older, ignore_errors=True)
+        staging = kept.parent / f".{kept.name}.{os.getpid()}"
+        shutil.copytree(built, staging)
+        try:
+            staging.rename(kept)
+        except OSError:  # another stack kept it in the meantime
+            shutil.rmtree(staging, ignore_errors=True)
 
     def _build_keycloak(self) -> None:
         """kc.sh build: the build-time options and our provider baked in, as a production image would have them."""
@@ -343,10 +383,17 @@ class Stack:
         if busy:
             raise ServiceFailed(f"port(s) {', '.join(map(str, busy))} already in use: is another stack still running?")
         self.prepare()
+        # Keycloak takes longest to be ready (and calls the bridge only once it is): it starts first, and the demo
+        # data (six CLI runs, 10-60 s on 2 busy cores) is seeded while it starts
+        self.keycloak.start()
+        self.seed_demo_data()
         for service in self.services:
-            service.start()
+            if service is not self.keycloak:
+                service.start()
         for service in self.services:
             service.wait_ready()
+        if not self.settings.production:
+            self.keep_keycloak_build()  # the one start-dev made (or found)
         return self
 
     def stop(self) -> None:

@@ -35,6 +35,7 @@ class Person:
     username: str
     password: str
     otp_secret: str | None = None
+    otp_offset: float = 0  # seconds added to the clock of their phone's authenticator
     seen: list[str] = field(default_factory=list)  # ids of the forms shown, in order
 
     def approve(self, authorization: DeviceAuthorization) -> Page:
@@ -69,7 +70,13 @@ class Person:
                 )
             elif "kc-otp-login-form" in forms:
                 assert self.otp_secret, "asked for an OTP that was never configured"
-                page = self._post(session, page, forms["kc-otp-login-form"], {"otp": totp(self.otp_secret)}, "otp")
+                page = self._post(
+                    session,
+                    page,
+                    forms["kc-otp-login-form"],
+                    {"otp": totp(self.otp_secret, time.time() + self.otp_offset)},
+                    "otp",
+                )
             elif page.soup.find(attrs={"name": "accept"}):
                 form = page.soup.find(attrs={"name": "accept"}).find_parent("form")
                 page = self._post(session, page, form, {"accept": "Yes"}, "grant")

@@ -3,6 +3,9 @@ tests/integration/test_admin_api.py)."""
 
 from __future__ import annotations
 
+from functools import partialmethod
+from unittest import mock
+
 import pytest
 import responses
 from click.testing import CliRunner
@@ -25,9 +28,9 @@ def test_the_command_prints_where_to_log_in_and_then_only_the_token():
         rsps.post(f"{OIDC}/auth/device", json=DEVICE)
         rsps.post(f"{OIDC}/token", json={"error": "authorization_pending"}, status=400)
         rsps.post(f"{OIDC}/token", json={"access_token": "the-token", "token_type": "Bearer"})
-        from unittest import mock
-
-        with mock.patch("registration_bridge.staff_login.time.sleep"):
+        # the command's polls without their 5 s waits (wait_for_token's default sleep is bound at import)
+        no_waits = partialmethod(StaffLogin.wait_for_token, sleep=lambda _: None)
+        with mock.patch.object(StaffLogin, "wait_for_token", no_waits):
             result = CliRunner().invoke(
                 main,
                 ["staff-login", "--keycloak-url", "https://id.example.si"],
