@@ -18,13 +18,15 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.KeycloakModelUtils;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
+import si.esoseska.keycloak.organization.ManagerOrganizations;
 import si.esoseska.keycloak.payer.PayerAccounts;
 import si.esoseska.keycloak.payer.UserLinks;
 
 /**
  * Keeps the bridge's claims in step with Keycloak, after the change committed: a deleted user (by an admin, or by
  * the user) releases all their payers; an admin who removes a value from {@code payer_accounts} releases that
- * payer, and {@code managers} follows the payer accounts that remain. If the bridge is unreachable the drift is
+ * payer, and {@code managers} and the memberships of the managers' organizations follow the payer accounts that
+ * remain (a deleted user's memberships go with the user). If the bridge is unreachable the drift is
  * left for {@code registration-bridge reconcile}.
  */
 final class ClaimSyncListener implements EventListenerProvider {
@@ -76,7 +78,8 @@ final class ClaimSyncListener implements EventListenerProvider {
                         ? List.of()
                         : user.getAttributeStream(UserLinks.PAYER_ACCOUNTS).toList();
                 if (user != null) {
-                    alignManagers(user, accounts);
+                    Set<String> managers = alignManagers(user, accounts);
+                    ManagerOrganizations.leaveOthers(job, user, managers);
                 }
                 try {
                     job.getProvider(BridgeProvider.class).client().syncClaims(userId, accounts);
@@ -91,7 +94,8 @@ final class ClaimSyncListener implements EventListenerProvider {
         }
     }
 
-    private static void alignManagers(UserModel user, List<String> accounts) {
+    /** Sets {@code managers} to the managers of the payer accounts, and returns them. */
+    private static Set<String> alignManagers(UserModel user, List<String> accounts) {
         Set<String> fromAccounts = new TreeSet<>();
         accounts.forEach(account -> PayerAccounts.parse(account).ifPresent(a -> fromAccounts.add(a.managerId())));
         fromAccounts.remove("");
@@ -100,6 +104,7 @@ final class ClaimSyncListener implements EventListenerProvider {
         if (!current.equals(fromAccounts)) {
             user.setAttribute(UserLinks.MANAGERS, List.copyOf(fromAccounts));
         }
+        return fromAccounts;
     }
 
     /** The user id of an admin event on "users/{id}" (not on sub-resources such as role mappings). */

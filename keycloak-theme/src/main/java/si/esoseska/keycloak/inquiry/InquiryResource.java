@@ -27,8 +27,7 @@ import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.InquiryRequest;
 import si.esoseska.keycloak.bridge.InquiryResult;
-import si.esoseska.keycloak.bridge.ManagerDirectory;
-import si.esoseska.keycloak.bridge.ManagerOption;
+import si.esoseska.keycloak.organization.ManagerOrganizations;
 
 /**
  * The "Povpraševanje" page ({@code /realms/<realm>/esoseska-inquiry}): people without an account write to a
@@ -243,14 +242,7 @@ public final class InquiryResource {
                 forms.setAttribute("inquiryCsrf", csrf.token(visitNonce()));
             }
         }
-        try {
-            List<ManagerOption> managers = ManagerDirectory.managers(
-                    session.getProvider(BridgeProvider.class).unsignedSettings());
-            forms.setAttribute("managers", managers);
-        } catch (BridgeUnavailableException e) {
-            forms.setAttribute("managers", List.of());
-            forms.setAttribute("managersUnavailable", true);
-        }
+        forms.setAttribute("managers", ManagerOrganizations.options(session));
         if (sentTo != null) {
             forms.setAttribute("inquirySentTo", sentTo);
             forms.setAttribute("inquirySentEmail", values.email());

@@ -13,10 +13,10 @@ import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import si.esoseska.keycloak.bridge.BridgeProvider;
-import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.CorrelationIds;
-import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.VerifyRequest;
+import si.esoseska.keycloak.organization.ManagerOrganizations;
+import si.esoseska.keycloak.payer.Messages;
 import si.esoseska.keycloak.payer.PayerForm;
 import si.esoseska.keycloak.payer.PayerLinking;
 import si.esoseska.keycloak.payer.UserLinks;
@@ -64,7 +64,14 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             context.challenge(page(context, formData, List.of(new FormMessage(PayerForm.PAYER_CODE, ALREADY_YOURS))));
             return;
         }
+        if (ManagerOrganizations.enabled(context.getSession(), payer.managerId())
+                .isEmpty()) {
+            context.challenge(
+                    page(context, formData, List.of(new FormMessage(PayerForm.MANAGER_ID, Messages.MANAGER_UNKNOWN))));
+            return;
+        }
         PayerLinking linking = PayerLinking.over(
+                context.getSession(),
                 context.getSession().getProvider(BridgeProvider.class).client(),
                 CorrelationIds.of(context.getAuthenticationSession()));
         PayerLinking.Outcome check = linking.verify(new VerifyRequest(
@@ -95,16 +102,7 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             RequiredActionContext context, MultivaluedMap<String, String> formData, List<FormMessage> errors) {
         LoginFormsProvider form = context.form();
         errors.forEach(form::addError);
-        try {
-            form.setAttribute(
-                    "managers",
-                    ManagerDirectory.managers(context.getSession()
-                            .getProvider(BridgeProvider.class)
-                            .unsignedSettings()));
-        } catch (BridgeUnavailableException e) {
-            form.setAttribute("managers", List.of());
-            form.setAttribute("managersUnavailable", true);
-        }
+        form.setAttribute("managers", ManagerOrganizations.options(context.getSession()));
         form.setAttribute(
                 "linkForm",
                 Map.of(

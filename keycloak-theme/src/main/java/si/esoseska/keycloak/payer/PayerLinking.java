@@ -2,6 +2,7 @@ package si.esoseska.keycloak.payer;
 
 import java.util.List;
 import org.jboss.logging.Logger;
+import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import si.esoseska.keycloak.bridge.BridgeClient;
@@ -9,12 +10,13 @@ import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.ClaimResult;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.organization.ManagerOrganizations;
 
 /**
  * Verify → claim → link, the one way a payer account comes to a user (at registration and with "Dodaj upravnika"):
  * {@link #verify} asks the bridge whether payer code and bill password match (no side effects); {@link #claimAndLink}
  * claims the payer for the user and, only once the claim is the user's, adds the manager and payer account to the
- * user. Every failure is an {@link Outcome} with the messages the resident sees (one mapping for both pages): an
+ * user and makes the user a member of the manager's organization (in the caller's transaction, with the links). Every failure is an {@link Outcome} with the messages the resident sees (one mapping for both pages): an
  * unknown payer and a wrong bill password read the same, and a bridge that is down or refuses reads "try again
  * later". The callers roll back their transaction on a failed claim, so no half-made account or link remains.
  */
@@ -29,6 +31,12 @@ public final class PayerLinking {
         ClaimResult claim(String ticket, String userId) throws BridgeUnavailableException;
     }
 
+    /** The managers' organizations: membership comes with the claim. */
+    public interface Memberships {
+        /** Makes the user a member of the manager's enabled organization; false if it has none. */
+        boolean join(UserModel user, String managerId);
+    }
+
     /** What came of a step. */
     public enum Status {
         /** Payer code and bill password match; {@link Outcome#verified()} holds the bridge's answer. */
@@ -39,6 +47,8 @@ public final class PayerLinking {
         LINKED,
         /** Another account claimed the payer between the check and the claim. */
         CLAIMED_BY_OTHER,
+        /** The manager's organization was disabled or removed between the check and the claim. */
+        MANAGER_CLOSED,
         /** The bridge could not answer (down, slow, refused the signature, no secret): try again later. */
         UNAVAILABLE
     }
@@ -65,15 +75,20 @@ public final class PayerLinking {
     }
 
     private final Bridge bridge;
+    private final Memberships memberships;
     private final String correlationId;
 
-    public PayerLinking(Bridge bridge, String correlationId) {
+    public PayerLinking(Bridge bridge, Memberships memberships, String correlationId) {
         this.bridge = bridge;
+        this.memberships = memberships;
         this.correlationId = correlationId;
     }
 
-    /** Linking through the bridge client, which sends the correlation id with each call. */
-    public static PayerLinking over(BridgeClient client, String correlationId) {
+    /**
+     * Linking through the bridge client, which sends the correlation id with each call, and the session's
+     * organizations.
+     */
+    public static PayerLinking over(KeycloakSession session, BridgeClient client, String correlationId) {
         BridgeClient calls = client.withCorrelationId(correlationId);
         return new PayerLinking(
                 new Bridge() {
@@ -87,6 +102,7 @@ public final class PayerLinking {
                         return calls.claim(ticket, userId);
                     }
                 },
+                (user, managerId) -> ManagerOrganizations.join(session, user, managerId),
                 correlationId);
     }
 
@@ -130,6 +146,17 @@ public final class PayerLinking {
                 user.getId(), claim, millisSince(started), correlationId);
         if (claim == ClaimResult.CLAIMED_BY_OTHER) {
             return Outcome.failed(Status.CLAIMED_BY_OTHER, Messages.PAYER_CLAIMED_MEANWHILE);
+        }
+        for (String managerId : verified.attributes().getOrDefault(UserLinks.MANAGERS, List.of())) {
+            if (!memberships.join(user, managerId)) {
+                LOG.warnf(
+                        "payer claim user=%s: manager %s has no enabled organization; not linked correlation_id=%s",
+                        user.getId(), managerId, correlationId);
+                return new Outcome(
+                        Status.MANAGER_CLOSED,
+                        null,
+                        List.of(new FormMessage(PayerForm.MANAGER_ID, Messages.MANAGER_UNKNOWN)));
+            }
         }
         UserLinks.add(user, verified.attributes());
         return Outcome.of(Status.LINKED);

@@ -15,12 +15,11 @@ import org.keycloak.models.UserModel;
 import org.keycloak.models.utils.FormMessage;
 import org.keycloak.services.ErrorPage;
 import si.esoseska.keycloak.bridge.BridgeProvider;
-import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.CorrelationIds;
-import si.esoseska.keycloak.bridge.ManagerDirectory;
 import si.esoseska.keycloak.bridge.ManagerOption;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.organization.ManagerOrganizations;
 import si.esoseska.keycloak.payer.Messages;
 import si.esoseska.keycloak.payer.PayerForm;
 import si.esoseska.keycloak.payer.PayerLinking;
@@ -28,7 +27,8 @@ import si.esoseska.keycloak.payer.PayerLinking;
 /**
  * The payer check of the registration form, an adapter of {@link PayerLinking}: validate() verifies payer code and
  * bill password (no side effects); success(), once the user exists in the same transaction, claims the payer and
- * links it to the user. Any failure fails closed: the form says "try again later", and a failed claim rolls the
+ * links it to the user and makes the user a member of the manager's organization. The drop-down lists the enabled
+ * organizations; a manager not among them is refused at its field. Any failure fails closed: the form says "try again later", and a failed claim rolls the
  * whole registration back, the new user included.
  */
 final class PayerCheckFormAction extends RegistrationFormAction {
@@ -40,21 +40,13 @@ final class PayerCheckFormAction extends RegistrationFormAction {
 
     @Override
     public void buildPage(FormContext context, LoginFormsProvider form) {
-        try {
-            List<ManagerOption> managers = ManagerDirectory.managers(
-                    context.getSession().getProvider(BridgeProvider.class).unsignedSettings());
-            form.setAttribute("managers", managers);
-            // a resident who came from a manager's own portal sees that manager, fixed
-            ManagerHint.of(context.getAuthenticationSession())
-                    .flatMap(hint -> managers.stream()
-                            .filter(m -> m.getId().equals(hint))
-                            .findFirst())
-                    .ifPresent(manager -> form.setAttribute("presetManager", manager));
-        } catch (BridgeUnavailableException e) {
-            LOG.warnf("manager list unavailable: %s", e.getMessage());
-            form.setAttribute("managers", List.of());
-            form.setAttribute("managersUnavailable", true);
-        }
+        List<ManagerOption> managers = ManagerOrganizations.options(context.getSession());
+        form.setAttribute("managers", managers);
+        // a resident who came from a manager's own portal sees that manager, fixed
+        ManagerHint.of(context.getAuthenticationSession())
+                .flatMap(hint ->
+                        managers.stream().filter(m -> m.getId().equals(hint)).findFirst())
+                .ifPresent(manager -> form.setAttribute("presetManager", manager));
     }
 
     @Override
@@ -66,6 +58,12 @@ final class PayerCheckFormAction extends RegistrationFormAction {
         formData.remove(PayerForm.BILL_PASSWORD); // never rendered back into the page
 
         List<FormMessage> errors = payer.localErrors();
+        if (errors.isEmpty()
+                && ManagerOrganizations.enabled(context.getSession(), payer.managerId())
+                        .isEmpty()) {
+            // a manager that is not (or no longer) on the list: disabled, removed or made up
+            errors = List.of(new FormMessage(PayerForm.MANAGER_ID, Messages.MANAGER_UNKNOWN));
+        }
         if (!errors.isEmpty()) {
             context.error(Errors.INVALID_REGISTRATION);
             context.validationError(formData, errors);
@@ -124,6 +122,7 @@ final class PayerCheckFormAction extends RegistrationFormAction {
 
     private static PayerLinking linking(FormContext context) {
         return PayerLinking.over(
+                context.getSession(),
                 context.getSession().getProvider(BridgeProvider.class).client(),
                 CorrelationIds.of(context.getAuthenticationSession()));
     }

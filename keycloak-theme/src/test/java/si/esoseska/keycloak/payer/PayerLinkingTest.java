@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.keycloak.models.UserModel;
@@ -54,7 +56,14 @@ class PayerLinkingTest {
     }
 
     private final FakeBridge bridge = new FakeBridge();
-    private final PayerLinking linking = new PayerLinking(bridge, "kc-0123456789abcdef");
+    /** The managers with an enabled organization; each join is recorded among the bridge's calls, in order. */
+    private final Set<String> openOrganizations = new HashSet<>(Set.of("staninvest"));
+
+    private final PayerLinking.Memberships memberships = (member, managerId) -> {
+        bridge.calls.add("join " + member.getId() + " " + managerId);
+        return openOrganizations.contains(managerId);
+    };
+    private final PayerLinking linking = new PayerLinking(bridge, memberships, "kc-0123456789abcdef");
     private final Map<String, List<String>> attributes = new HashMap<>();
     private final UserModel user = user("user-1", attributes);
 
@@ -138,7 +147,7 @@ class PayerLinkingTest {
         PayerLinking.Outcome outcome = linking.claimAndLink(user, VERIFIED);
         assertTrue(outcome.ok());
         assertEquals(PayerLinking.Status.LINKED, outcome.status());
-        assertEquals(List.of("claim tkt.1 user-1"), bridge.calls);
+        assertEquals(List.of("claim tkt.1 user-1", "join user-1 staninvest"), bridge.calls);
         assertEquals(List.of("upravnik", "staninvest"), attributes.get("managers"));
         assertEquals(List.of("upravnik:9", "staninvest:100200"), attributes.get("payer_accounts"));
     }
@@ -150,6 +159,18 @@ class PayerLinkingTest {
         assertEquals(PayerLinking.Status.CLAIMED_BY_OTHER, outcome.status());
         assertEquals(List.of("payerClaimedMeanwhile"), keys(outcome));
         assertEquals(Map.of(), attributes);
+        assertEquals(List.of("claim tkt.1 user-1"), bridge.calls); // and no membership
+    }
+
+    @Test
+    void aManagerWhoseOrganizationClosedMeanwhileIsNotLinkedAndSaysSoAtTheManager() {
+        openOrganizations.clear();
+        PayerLinking.Outcome outcome = linking.claimAndLink(user, VERIFIED);
+        assertFalse(outcome.ok());
+        assertEquals(PayerLinking.Status.MANAGER_CLOSED, outcome.status());
+        assertEquals(List.of("managerUnknown"), keys(outcome));
+        assertEquals("managerId", outcome.messages().get(0).getField());
+        assertEquals(Map.of(), attributes);
     }
 
     @Test
@@ -159,6 +180,7 @@ class PayerLinkingTest {
         assertEquals(PayerLinking.Status.UNAVAILABLE, outcome.status());
         assertEquals(List.of("payerCheckUnavailable"), keys(outcome));
         assertEquals(Map.of(), attributes);
+        assertEquals(List.of("claim tkt.1 user-1"), bridge.calls); // and no membership
     }
 
     @Test
