@@ -315,6 +315,27 @@ def repair(dry_run: bool, grace_minutes: float) -> None:
     _reconcile(dry_run, grace_minutes, only_missing_users=True)
 
 
+@main.command("sync-managers")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+def sync_managers_command(dry_run: bool) -> None:
+    """Copy Keycloak's organizations into the bridge's managers (alias, name, contactEmail, enabled).
+
+    A manager whose organization is gone is disabled: no new registrations, its payers and claims stay.
+    Keycloak tells the bridge about every change itself; this repairs what it could not deliver.
+    """
+    from .manager_sync import Organization, sync_managers
+
+    organizations = [Organization.from_representation(rep) for rep in _operations_gateway().organizations()]
+    with _registry() as registry:
+        changes = sync_managers(registry, organizations, dry_run=dry_run)
+    for change in changes:
+        click.echo(("(dry run) " if dry_run else "") + str(change))
+    click.echo(
+        ("dry run: " if dry_run else "")
+        + (f"{len(changes)} of {len(organizations)} organizations changed" if changes else "managers in step")
+    )
+
+
 @main.command("users")
 @click.option("--manager", "manager_id", required=True, help="The manager whose residents to list.")
 def users(manager_id: str) -> None:

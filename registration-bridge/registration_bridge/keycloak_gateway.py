@@ -98,6 +98,11 @@ class KeycloakGateway:
                 users[rep["id"]] = _linked_user(rep)
         return users
 
+    def organizations(self) -> list[dict]:
+        """Every organization of the realm with its attributes (python-keycloak pages through all of them; the
+        admin API would answer 10 at a time, without attributes)."""
+        return list(self._admin.get_organizations({"briefRepresentation": False}))
+
     def set_managers(self, user_id: str, managers: list[str]) -> None:
         rep = self._admin.get_user(user_id)
         rep.setdefault("attributes", {})[MANAGERS] = managers
