@@ -195,3 +195,63 @@ def test_sync_managers_skips_an_organization_whose_alias_can_not_be_a_manager(ap
     assert result.exit_code == 0, result.output
     assert "skipped   Stan:invest" in result.output
     assert manager_rows(app) == {}
+
+
+# --- registration-bridge add-manager: the organization first ------------------------------------------------------
+
+
+def add(database_url: str, *args: str):
+    env = {
+        "DATABASE_URL": database_url,
+        "KEYCLOAK_URL": KEYCLOAK,
+        "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY,
+        "BRIDGE_OPS_CLIENT_SECRET": "ops-secret",
+    }
+    return CliRunner().invoke(main, ["add-manager", *args], env=env, catch_exceptions=True)
+
+
+def _token(rsps: responses.RequestsMock) -> None:
+    rsps.post(TOKEN_URL, json={"access_token": "t", "expires_in": 300, "refresh_expires_in": 0, "token_type": "Bearer"})
+
+
+def test_add_manager_creates_its_organization_and_the_bridges_row(app, database_url):
+    with responses.RequestsMock() as rsps:
+        _token(rsps)
+        rsps.get(ORGS_URL, json=[])
+        created = rsps.post(ORGS_URL, status=201, headers={"Location": f"{ORGS_URL}/new-id"})
+        result = add(database_url, "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "info@stan.si")
+        sent = json.loads(created.calls[0].request.body)
+    assert result.exit_code == 0, result.output
+    assert sent == {
+        "alias": "staninvest",
+        "name": "Staninvest d.o.o.",
+        "enabled": True,
+        "attributes": {"contactEmail": ["info@stan.si"]},
+    }
+    assert "organization staninvest: created" in result.output
+    assert manager_rows(app) == {"staninvest": ("Staninvest d.o.o.", "info@stan.si", True)}
+
+
+def test_add_manager_renames_an_existing_organization_and_keeps_its_other_attributes(app, database_url):
+    existing = org("staninvest", "Staninvest", contact="info@stan.si")
+    existing["attributes"]["termsUrl"] = ["https://stan.si/pogoji"]
+    with responses.RequestsMock() as rsps:
+        _token(rsps)
+        rsps.get(ORGS_URL, json=[existing])
+        updated = rsps.put(f"{ORGS_URL}/{existing['id']}", status=204)
+        result = add(database_url, "staninvest", "--name", "Staninvest d.o.o.")
+        sent = json.loads(updated.calls[0].request.body)
+    assert result.exit_code == 0, result.output
+    assert sent["name"] == "Staninvest d.o.o."
+    assert sent["attributes"] == {"contactEmail": ["info@stan.si"], "termsUrl": ["https://stan.si/pogoji"]}
+
+
+def test_add_manager_whose_name_another_organization_has_says_so_and_adds_nothing(app, database_url):
+    with responses.RequestsMock() as rsps:
+        _token(rsps)
+        rsps.get(ORGS_URL, json=[])
+        rsps.post(ORGS_URL, status=409, json={"errorMessage": "A organization with the same name already exists."})
+        result = add(database_url, "staninvest", "--name", "Domovanje d.o.o.")
+    assert result.exit_code == 1
+    assert "another organization is already named 'Domovanje d.o.o.'" in result.output
+    assert manager_rows(app) == {}
