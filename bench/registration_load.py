@@ -256,7 +256,10 @@ def measure(settings: StackSettings) -> None:
         env = {**os.environ, **stack.settings.bridge_environment()}
         cli = str(VENV_BIN / "registration-bridge")
         subprocess.run(
-            [cli, "add-manager", MANAGER, "--name", "Benchmark d.o.o."], env=env, check=True, stdout=subprocess.DEVNULL
+            [cli, "add-manager", "--bridge-only", MANAGER, "--name", "Benchmark d.o.o."],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         subprocess.run(
             [cli, "import-payers", "--manager", MANAGER, str(csv_path)], env=env, check=True, stdout=subprocess.DEVNULL

@@ -97,7 +97,7 @@ def main() -> None:
     import subprocess
 
     subprocess.run(
-        [cli, "add-manager", MANAGER, "--name", "Bench d.o.o."],
+        [cli, "add-manager", "--bridge-only", MANAGER, "--name", "Bench d.o.o."],
         env={**os.environ, **env},
         check=True,
         stdout=subprocess.DEVNULL,

@@ -190,7 +190,7 @@ def measure(database_url: str) -> dict:
     }  # not the default port: a `make run` may hold it
     cli = str(VENV_BIN / "registration-bridge")
     subprocess.run(
-        [cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."],
+        [cli, "add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o."],
         env={**os.environ, **env},
         check=True,
         stdout=subprocess.DEVNULL,

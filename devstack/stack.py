@@ -361,7 +361,16 @@ class Stack:
         for row in rows:
             manager_id = row["id"]
             subprocess.run(
-                [cli, "add-manager", manager_id, "--name", row["name"], "--contact-email", row["contact_email"]],
+                [
+                    cli,
+                    "add-manager",
+                    "--bridge-only",
+                    manager_id,
+                    "--name",
+                    row["name"],
+                    "--contact-email",
+                    row["contact_email"],
+                ],
                 env=env,
                 check=True,
                 stdout=subprocess.DEVNULL,

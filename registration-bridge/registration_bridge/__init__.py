@@ -21,7 +21,7 @@ __all__ = ["create_app"]
 # the routes of each process (Settings.role): the callbacks never share a worker with an upload or a slow admin
 # client; "all" is for tests that use both through one app
 ROUTES = {
-    "callbacks": ("health", "managers", "registrations", "inquiries", "claims", "openapi"),
+    "callbacks": ("health", "managers", "manager_sync", "registrations", "inquiries", "claims", "openapi"),
     "admin": ("health", "payer_admin", "openapi"),
 }
 ROUTES["all"] = tuple(dict.fromkeys(ROUTES["callbacks"] + ROUTES["admin"]))
@@ -67,11 +67,12 @@ def create_app(settings: Settings | None = None, role: str | None = None) -> Fla
         response.content_type = "application/json"
         return response
 
-    from .api import claims, health, inquiries, managers, openapi, payer_admin, registrations
+    from .api import claims, health, inquiries, manager_sync, managers, openapi, payer_admin, registrations
 
     blueprints = {
         "health": health.bp,
         "managers": managers.bp,
+        "manager_sync": manager_sync.bp,
         "registrations": registrations.bp,
         "inquiries": inquiries.bp,
         "claims": claims.bp,

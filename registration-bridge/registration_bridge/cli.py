@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,12 +15,11 @@ from sqlalchemy import Engine
 from . import schema
 from .csv_import import CsvImportError
 from .db import make_engine
+from .manager_sync import MANAGER_ID
 from .models import Manager, PayerUnlock
 from .payer_accounts import format_account
 from .payer_registry import PayerRegistry
 from .settings import Settings, SettingsError
-
-MANAGER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 def _fits(value: str, column, param_hint: str) -> str:
@@ -118,8 +116,15 @@ def db_revision(message: str, database_url: str | None) -> None:
 @click.argument("manager_id")
 @click.option("--name", required=True, help='The name residents see, e.g. "Staninvest d.o.o.".')
 @click.option("--contact-email", help="Where inquiries from the Povpraševanje page go (none: not accepted).")
-def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
-    """Add a manager (or rename it). MANAGER_ID is a short slug such as `staninvest`."""
+@click.option(
+    "--bridge-only",
+    is_flag=True,
+    help="Only the bridge's row, no organization (a bridge without Keycloak: tests, benchmarks, seeding before "
+    "Keycloak starts). The next sync-managers disables it unless an organization has this alias.",
+)
+def add_manager(manager_id: str, name: str, contact_email: str | None, bridge_only: bool) -> None:
+    """Add a manager (or rename it): its Keycloak organization (alias MANAGER_ID, a short slug such as
+    `staninvest`; attribute contactEmail), created or changed through the ops client, and the bridge's row."""
     if not MANAGER_ID.match(manager_id):
         raise click.BadParameter("use lower-case letters, digits and '-', e.g. staninvest", param_hint="MANAGER_ID")
     if not name.strip():
@@ -131,9 +136,20 @@ def add_manager(manager_id: str, name: str, contact_email: str | None) -> None:
         raise click.BadParameter("not an e-mail address", param_hint="--contact-email")
     if contact_email is not None:
         _fits(contact_email.strip(), Manager.contact_email, "--contact-email")
+    address = contact_email.strip() if contact_email else None
+    if not bridge_only:
+        from keycloak.exceptions import KeycloakError
+
+        try:
+            org = _operations_gateway().put_organization(manager_id, name.strip(), address)
+        except KeycloakError as exc:
+            if exc.response_code == 409:
+                raise click.ClickException(f"another organization is already named {name.strip()!r}") from exc
+            raise click.ClickException(f"Keycloak refused the organization (HTTP {exc.response_code})") from exc
+        click.echo(f"organization {manager_id}: {org}")
     with _registry() as registry:
-        registry.add_manager(manager_id, name.strip(), contact_email.strip() if contact_email else None)
-    click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{contact_email.strip()}>" if contact_email else ""))
+        registry.add_manager(manager_id, name.strip(), address)
+    click.echo(f"manager {manager_id}: {name.strip()}" + (f" <{address}>" if address else ""))
 
 
 def _operator() -> str:
@@ -313,6 +329,82 @@ def reconcile(dry_run: bool, grace_minutes: float) -> None:
 def repair(dry_run: bool, grace_minutes: float) -> None:
     """Release claims whose Keycloak user no longer exists (the quick part of `reconcile`)."""
     _reconcile(dry_run, grace_minutes, only_missing_users=True)
+
+
+@main.command("sync-managers")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+def sync_managers_command(dry_run: bool) -> None:
+    """Copy Keycloak's organizations into the bridge's managers (alias, name, contactEmail, enabled).
+
+    A manager whose organization is gone is disabled: no new registrations, its payers and claims stay.
+    Keycloak tells the bridge about every change itself; this repairs what it could not deliver.
+    """
+    from .manager_sync import Organization, sync_managers
+
+    organizations = [Organization.from_representation(rep) for rep in _operations_gateway().organizations()]
+    with _registry() as registry:
+        changes = sync_managers(registry, organizations, dry_run=dry_run)
+    for change in changes:
+        click.echo(("(dry run) " if dry_run else "") + str(change))
+    click.echo(
+        ("dry run: " if dry_run else "")
+        + (f"{len(changes)} of {len(organizations)} organizations changed" if changes else "managers in step")
+    )
+
+
+@main.command("migrate-to-organizations")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option(
+    "--admin-user", envvar="KEYCLOAK_ADMIN_USER", required=True, show_envvar=True, help="A realm administrator."
+)
+@click.option(
+    "--admin-realm",
+    envvar="KEYCLOAK_ADMIN_REALM",
+    default="master",
+    show_default=True,
+    show_envvar=True,
+    help="Where the administrator logs in (admin-cli).",
+)
+@click.password_option(
+    "--admin-password", envvar="KEYCLOAK_ADMIN_PASSWORD", show_envvar=True, confirmation_prompt=False
+)
+def migrate_to_organizations(dry_run: bool, admin_user: str, admin_realm: str, admin_password: str) -> None:
+    """Make an installation from before organizations use them, once: enable organizations in the realm, disable
+    the browser flow's Organization step, create an organization for every manager (alias = manager id, name,
+    contactEmail) and make every user a member of the organizations of their managers and payer accounts.
+
+    Idempotent: a second run finds nothing to do. The password is asked for unless KEYCLOAK_ADMIN_PASSWORD is set.
+    """
+    from keycloak import KeycloakAdmin
+    from keycloak.exceptions import KeycloakError
+
+    from .org_migration import OrganizationMigration
+
+    s = _settings()
+    admin = KeycloakAdmin(
+        server_url=s.keycloak_url,
+        username=admin_user,
+        password=admin_password,
+        realm_name=s.keycloak_realm,
+        user_realm_name=admin_realm,
+        verify=True,
+    )
+    with _registry() as registry:
+        managers = registry.managers(enabled_only=False)
+        try:
+            steps = OrganizationMigration(admin, managers, dry_run=dry_run).run()
+        except KeycloakError as exc:
+            detail = (
+                exc.error_message.decode(errors="replace")
+                if isinstance(exc.error_message, bytes)
+                else exc.error_message
+            )
+            raise click.ClickException(f"Keycloak refused a step (HTTP {exc.response_code}): {detail}") from exc
+    for step in steps:
+        click.echo(("(dry run) " if dry_run else "") + str(step))
+    click.echo(("dry run: " if dry_run else "") + (f"{len(steps)} changes" if steps else "nothing to migrate"))
+    if any(step.action == "conflict" for step in steps):
+        sys.exit(3)
 
 
 @main.command("users")

@@ -1,8 +1,9 @@
 """The bridge's own calls to Keycloak's admin API (python-keycloak).
 
 Two service accounts: the running bridge's `registration-bridge` may only read a user (view-users: user_exists);
-the command line's `registration-bridge-ops` (reconcile, repair, users) lists users and aligns `managers`
-(query-users, view-users, manage-users). Each gateway gets one of them.
+the command line's `registration-bridge-ops` (reconcile, repair, users, sync-managers, add-manager) lists users and
+aligns `managers` (query-users, view-users, manage-users), reads organizations and creates or changes one for
+add-manager (manage-organizations). Each gateway gets one of them.
 
 The running bridge keeps one gateway per app (context.keycloak_gateway): python-keycloak's connection fetches a
 service-account token at its first call and again only when 90 % of its lifetime has passed (or on a 401), so the
@@ -97,6 +98,30 @@ class KeycloakGateway:
             if attributes.get(PAYER_ACCOUNTS) or attributes.get(MANAGERS):
                 users[rep["id"]] = _linked_user(rep)
         return users
+
+    def organizations(self) -> list[dict]:
+        """Every organization of the realm with its attributes (python-keycloak pages through all of them; the
+        admin API would answer 10 at a time, without attributes)."""
+        return list(self._admin.get_organizations({"briefRepresentation": False}))
+
+    def put_organization(self, alias: str, name: str, contact_email: str | None) -> str:
+        """Creates the organization of a manager, or renames it (and changes its contactEmail when one is given):
+        "created" or "updated". Its other attributes stay."""
+        from .manager_sync import CONTACT_EMAIL_ATTRIBUTE
+
+        found = self._admin.get_organizations({"q": f"alias:{alias}", "briefRepresentation": False, "exact": True})
+        found = [org for org in found if org.get("alias") == alias]
+        if not found:
+            attributes = {CONTACT_EMAIL_ATTRIBUTE: [contact_email]} if contact_email else {}
+            self._admin.create_organization({"alias": alias, "name": name, "enabled": True, "attributes": attributes})
+            return "created"
+        org = found[0]
+        attributes = dict(org.get("attributes") or {})
+        if contact_email:
+            attributes[CONTACT_EMAIL_ATTRIBUTE] = [contact_email]
+        # PUT replaces the whole organization: its domains are sent back as they are
+        self._admin.update_organization(org["id"], {**org, "name": name, "attributes": attributes})
+        return "updated"
 
     def set_managers(self, user_id: str, managers: list[str]) -> None:
         rep = self._admin.get_user(user_id)

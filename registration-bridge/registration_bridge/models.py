@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .payer_accounts import format_account
@@ -19,7 +19,8 @@ class Base(DeclarativeBase):
 
 
 class Manager(Base):
-    """A property manager ("upravnik"); its id is a short slug such as `staninvest`."""
+    """A property manager ("upravnik"): a Keycloak organization, kept here by its alias (a slug such as
+    `staninvest`), its name, its `contactEmail` and whether it is enabled (manager_sync.py keeps them in step)."""
 
     __tablename__ = "managers"
 
@@ -27,6 +28,8 @@ class Manager(Base):
     name: Mapped[str] = mapped_column(String(200))
     # where inquiries ("Povpraševanje") from people without an account are sent; none: not accepted
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # a disabled (or deleted) organization: no new registrations or inquiries; its payers and claims are kept
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -29,14 +29,15 @@ _MANAGER_PAYER_CLAIM = (
     select(Manager.id, Payer.bill_password_hash, Claim.id.label("claim_id"), Claim.keycloak_user_id, Claim.claimed_at)
     .outerjoin(Payer, and_(Payer.manager_id == Manager.id, Payer.payer_code == bindparam("payer_code")))
     .outerjoin(Claim, Claim.payer_id == Payer.id)
-    .where(Manager.id == bindparam("manager_id"))
+    .where(Manager.id == bindparam("manager_id"), Manager.enabled)  # a disabled manager is an unknown one
 )
 
-# A payer and who claimed it (None: nobody), for the claim
+# A payer of an enabled manager and who claimed it (None: nobody), for the claim
 _PAYER_AND_CLAIMANT = (
     select(Payer.id, Claim.keycloak_user_id)
+    .join(Manager, Manager.id == Payer.manager_id)
     .outerjoin(Claim, Claim.payer_id == Payer.id)
-    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code == bindparam("payer_code"))
+    .where(Payer.manager_id == bindparam("manager_id"), Payer.payer_code == bindparam("payer_code"), Manager.enabled)
 )
 _CLAIMANT = select(Claim.keycloak_user_id).where(Claim.payer_id == bindparam("payer_id"))
 
@@ -124,8 +125,9 @@ class PayerRegistry:
         self._orphan_claim_age = orphan_claim_age
 
     # --- managers -------------------------------------------------------------------------
-    def managers(self) -> list[Manager]:
-        return list(self._session.scalars(select(Manager).order_by(Manager.name)))
+    def managers(self, *, enabled_only: bool = True) -> list[Manager]:
+        query = select(Manager).order_by(Manager.name)
+        return list(self._session.scalars(query.where(Manager.enabled) if enabled_only else query))
 
     def manager(self, manager_id: str) -> Manager | None:
         return self._session.get(Manager, manager_id)
@@ -142,6 +144,28 @@ class PayerRegistry:
                 manager.contact_email = contact_email
         self._session.flush()
         return manager
+
+    def put_manager(self, manager_id: str, name: str, contact_email: str | None, enabled: bool) -> Manager:
+        """The manager as its organization is now (manager_sync.py): name, contact address (None: no inquiries)
+        and enabled, all replaced."""
+        manager = self._session.get(Manager, manager_id)
+        if manager is None:
+            manager = Manager(id=manager_id, name=name)
+            self._session.add(manager)
+        manager.name = name
+        manager.contact_email = contact_email
+        manager.enabled = enabled
+        self._session.flush()
+        return manager
+
+    def disable_manager(self, manager_id: str) -> bool:
+        """Its organization is gone: no new registrations; payers and claims stay. False: no such manager."""
+        manager = self._session.get(Manager, manager_id)
+        if manager is None:
+            return False
+        manager.enabled = False
+        self._session.flush()
+        return True
 
     # --- the payer check ------------------------------------------------------------------
     def check(self, manager_id: str, payer_code: str, bill_password: str, client_ip: str | None) -> CheckResult:

@@ -82,7 +82,7 @@ def start_bridge(tmp: Path, script_name: str = ""):
     if not database.exists():
         full = {**os.environ, **env}
         subprocess.run(
-            [cli, "add-manager", "staninvest", "--name", "Staninvest d.o.o."],
+            [cli, "add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o."],
             env=full,
             check=True,
             stdout=subprocess.DEVNULL,

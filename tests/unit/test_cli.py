@@ -75,7 +75,7 @@ def csv_file(tmp_path):
 
 
 def test_add_manager(run, db):
-    result = run("add-manager", "staninvest", "--name", "  Staninvest d.o.o. ")
+    result = run("add-manager", "--bridge-only", "staninvest", "--name", "  Staninvest d.o.o. ")
     assert result.exit_code == 0, result.output
     assert "manager staninvest: Staninvest d.o.o." in result.output
     with db.extensions["bridge.sessions"]() as s:
@@ -83,8 +83,8 @@ def test_add_manager(run, db):
 
 
 def test_add_manager_again_renames_it(run, db):
-    run("add-manager", "staninvest", "--name", "Staninvest")
-    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
+    run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest")
+    assert run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
     assert count(db, Manager) == 1
     with db.extensions["bridge.sessions"]() as s:
         assert s.get(Manager, "staninvest").name == "Staninvest d.o.o."
@@ -94,14 +94,14 @@ def test_add_manager_again_renames_it(run, db):
     "slug", ["Staninvest", "stan invest", "stan_invest", "-stan", "stan/invest", "šlak", "a" * 65, ""]
 )
 def test_add_manager_rejects_bad_slugs(run, db, slug):
-    result = run("add-manager", slug, "--name", "Some Manager")
+    result = run("add-manager", "--bridge-only", slug, "--name", "Some Manager")
     assert result.exit_code == 2
     assert "MANAGER_ID" in result.output
     assert count(db, Manager) == 0
 
 
 def test_add_manager_rejects_an_empty_name(run, db):
-    result = run("add-manager", "staninvest", "--name", "   ")
+    result = run("add-manager", "--bridge-only", "staninvest", "--name", "   ")
     assert result.exit_code == 2
     assert count(db, Manager) == 0
 
@@ -113,7 +113,13 @@ def _contact_email(db, manager_id: str = "staninvest") -> str | None:
 
 def test_add_manager_with_a_contact_email_for_inquiries(run, db):
     result = run(
-        "add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", " uprava@staninvest.si "
+        "add-manager",
+        "--bridge-only",
+        "staninvest",
+        "--name",
+        "Staninvest d.o.o.",
+        "--contact-email",
+        " uprava@staninvest.si ",
     )
     assert result.exit_code == 0, result.output
     assert "manager staninvest: Staninvest d.o.o. <uprava@staninvest.si>" in result.output
@@ -121,7 +127,7 @@ def test_add_manager_with_a_contact_email_for_inquiries(run, db):
 
 
 def test_add_manager_without_a_contact_email_takes_no_inquiries(run, db):
-    assert run("add-manager", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
+    assert run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o.").exit_code == 0
     assert _contact_email(db) is None
 
 
@@ -130,21 +136,34 @@ def test_add_manager_without_a_contact_email_takes_no_inquiries(run, db):
     ["uprava", "uprava@staninvest", "@staninvest.si", "uprava@", "up rava@staninvest.si", "uprava@@staninvest.si", ""],
 )
 def test_add_manager_refuses_a_contact_email_that_is_not_an_address(run, db, address):
-    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", address)
+    result = run(
+        "add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", address
+    )
     assert result.exit_code == 2
     assert "--contact-email" in result.output
     assert count(db, Manager) == 0
 
 
 def test_refused_contact_email_leaves_the_old_one(run, db):
-    run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "uprava@staninvest.si")
-    assert run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email", "uprava").exit_code == 2
+    run(
+        "add-manager",
+        "--bridge-only",
+        "staninvest",
+        "--name",
+        "Staninvest d.o.o.",
+        "--contact-email",
+        "uprava@staninvest.si",
+    )
+    assert (
+        run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest", "--contact-email", "uprava").exit_code
+        == 2
+    )
     assert _contact_email(db) == "uprava@staninvest.si"
 
 
 def test_add_manager_again_without_the_option_keeps_the_contact_email(run, db):
-    run("add-manager", "staninvest", "--name", "Staninvest", "--contact-email", "uprava@staninvest.si")
-    result = run("add-manager", "staninvest", "--name", "Staninvest d.o.o.")
+    run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest", "--contact-email", "uprava@staninvest.si")
+    result = run("add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o.")
     assert result.exit_code == 0, result.output
     with db.extensions["bridge.sessions"]() as s:
         manager = s.get(Manager, "staninvest")
@@ -152,10 +171,24 @@ def test_add_manager_again_without_the_option_keeps_the_contact_email(run, db):
 
 
 def test_add_manager_again_with_another_address_changes_it(run, db):
-    run("add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "uprava@staninvest.si")
+    run(
+        "add-manager",
+        "--bridge-only",
+        "staninvest",
+        "--name",
+        "Staninvest d.o.o.",
+        "--contact-email",
+        "uprava@staninvest.si",
+    )
     assert (
         run(
-            "add-manager", "staninvest", "--name", "Staninvest d.o.o.", "--contact-email", "info@staninvest.si"
+            "add-manager",
+            "--bridge-only",
+            "staninvest",
+            "--name",
+            "Staninvest d.o.o.",
+            "--contact-email",
+            "info@staninvest.si",
         ).exit_code
         == 0
     )
@@ -373,9 +406,10 @@ def tables(db_url: str) -> set[str]:
 
 def test_add_manager_refuses_what_the_database_could_not_keep(run, db):
     # PostgreSQL refuses a value longer than its column, SQLite would keep it: the CLI says so before either
-    long_name = run("add-manager", "staninvest", "--name", "S" * 201)
+    long_name = run("add-manager", "--bridge-only", "staninvest", "--name", "S" * 201)
     long_email = run(
         "add-manager",
+        "--bridge-only",
         "staninvest",
         "--name",
         "Staninvest",
@@ -496,7 +530,7 @@ def test_the_readmes_commands_act_on_the_database_of_make_run(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)  # stands in for the repository's root
     result = CliRunner().invoke(
         main,
-        ["add-manager", MANAGER_ID, "--name", "Staninvest d.o.o."],
+        ["add-manager", "--bridge-only", MANAGER_ID, "--name", "Staninvest d.o.o."],
         env={"DATABASE_URL": None, "BRIDGE_BILL_PASSWORD_KEY": BILL_PASSWORD_KEY},
     )
     assert result.exit_code == 0, result.output

@@ -15,7 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from registration_bridge import schema
 from registration_bridge.db import make_engine
 from registration_bridge.models import Base, Manager, utcnow
-from sqlalchemy import Column, Integer, MetaData, Table, insert, inspect, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, column, insert, inspect, select, text
+from sqlalchemy import table as sa_table
 
 from .support import run_threads
 
@@ -25,6 +26,10 @@ def engine(empty_database_url):
     engine = make_engine(empty_database_url)
     yield engine
     engine.dispose()
+
+
+# the managers table as the baseline made it (the model has columns the baseline lacks)
+BASELINE_MANAGERS = sa_table("managers", column("id"), column("name"), column("created_at"))
 
 
 def differences(engine, metadata: MetaData) -> list:
@@ -58,14 +63,17 @@ def test_a_database_built_before_migrations_is_stamped_and_keeps_its_data(engine
         connection.execute(text("DROP TABLE alembic_version"))
     with engine.begin() as connection:
         connection.execute(
-            insert(Manager.__table__).values(id="staninvest", name="Staninvest d.o.o.", created_at=utcnow())
+            insert(BASELINE_MANAGERS).values(id="staninvest", name="Staninvest d.o.o.", created_at=utcnow())
         )
     caplog.set_level(logging.INFO, logger="registration_bridge")
     schema.upgrade(engine)
     assert schema.current_revision(engine) == schema.head_revision()
     assert "database built before migrations" in caplog.text
     with engine.connect() as connection:
-        assert connection.scalar(select(Manager.__table__.c.name)) == "Staninvest d.o.o."
+        assert connection.execute(select(Manager.__table__.c.name, Manager.__table__.c.enabled)).one() == (
+            "Staninvest d.o.o.",
+            True,  # a manager of before stays enabled (0004)
+        )
 
 
 def test_a_database_with_only_some_of_the_tables_is_refused(engine):

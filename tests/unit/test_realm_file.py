@@ -101,7 +101,12 @@ def service_account_roles(client_id: str) -> list[str]:
 def test_the_running_bridge_may_only_read_users_and_the_command_line_has_its_own_client():
     assert service_account_roles("registration-bridge") == ["view-users"]
     # reconcile lists users (query) and aligns `managers` (manage) when Keycloak's listener could not
-    assert service_account_roles("registration-bridge-ops") == ["manage-users", "query-users", "view-users"]
+    assert service_account_roles("registration-bridge-ops") == [
+        "manage-organizations",  # sync-managers reads organizations, add-manager creates one
+        "manage-users",
+        "query-users",
+        "view-users",
+    ]
     ops = clients()["registration-bridge-ops"]
     assert ops["serviceAccountsEnabled"] and not ops["publicClient"]
     assert not (ops["standardFlowEnabled"] or ops["directAccessGrantsEnabled"] or ops["implicitFlowEnabled"])

@@ -44,6 +44,8 @@ def send_inquiry():
     if len(body.get("message", "")) > MAX_MESSAGE:
         errors.append({"field": "message", "code": "too_long"})
     manager = registry().manager(body["manager_id"].strip()) if body.get("manager_id", "").strip() else None
+    if manager is not None and not manager.enabled:  # its organization is disabled or gone
+        manager = None
     if body.get("manager_id", "").strip() and manager is None:
         errors.append({"field": "manager_id", "code": "unknown_manager"})
     elif manager is not None and not manager.contact_email:

@@ -20,15 +20,16 @@ class Field:
     multiline: bool = False  # allows line breaks (and tabs), still no other control characters
     many: int = 0  # > 0: a list of at most this many strings (each checked as above)
     own_check: bool = False  # the endpoint checks the characters itself (and answers a field error for them)
+    flag: bool = False  # a JSON true or false instead of a string
 
 
 def read_object(request: Request, schema: dict[str, Field]) -> dict:
-    """The JSON body as a dict of strings, or BadRequestBody naming every problem."""
+    """The JSON body as a dict of strings (booleans for flags), or BadRequestBody naming every problem."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequestBody(["the body must be a JSON object"])
     problems = [f"unknown field {name!r}" for name in body if name not in schema]
-    values: dict[str, str | list[str]] = {}
+    values: dict[str, str | list[str] | bool] = {}
     for name, spec in schema.items():
         value = body.get(name)
         if value is None:
@@ -36,6 +37,12 @@ def read_object(request: Request, schema: dict[str, Field]) -> dict:
                 problems.append(f"field {name!r} must not be null")
             elif spec.required:
                 problems.append(f"missing field {name!r}")
+            continue
+        if spec.flag:
+            if isinstance(value, bool):
+                values[name] = value
+            else:
+                problems.append(f"field {name!r} must be true or false")
             continue
         if spec.many:
             if not isinstance(value, list) or len(value) > spec.many:

@@ -30,6 +30,10 @@ public final class BridgeClient {
     /** Sent with every call of one registration, and logged on both sides, to follow it across the services. */
     public static final String CORRELATION_HEADER = "X-Correlation-Id";
 
+    /** A manager's id, its organization's alias: the manager part of a payer account {@code <manager>:<code>}. */
+    public static final java.util.regex.Pattern MANAGER_ALIAS =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
     private final BridgeSettings settings;
     private final Clock clock;
     private final String correlationId;
@@ -86,6 +90,23 @@ public final class BridgeClient {
         return BridgeJson.parseInquiry(response.statusCode(), response.body());
     }
 
+    /**
+     * Tells the bridge what a manager's organization is now: its name, contact address for inquiries (null: none)
+     * and whether it takes registrations (false also for a deleted organization). The bridge keys it by alias, a
+     * slug such as {@code staninvest} ({@link #MANAGER_ALIAS}).
+     */
+    public void putManager(String alias, String name, String contactEmail, boolean enabled)
+            throws BridgeUnavailableException {
+        if (alias == null || !MANAGER_ALIAS.matcher(alias).matches()) {
+            throw new BridgeUnavailableException("the alias " + alias + " can not be a manager's id (a slug such as"
+                    + " staninvest: lower-case letters, digits and '-')");
+        }
+        Answer response = signed("PUT", "v1/managers/" + alias, BridgeJson.managerBody(name, contactEmail, enabled));
+        if (response.statusCode() != 200) {
+            throw unexpected("manager update", response);
+        }
+    }
+
     public List<ManagerOption> managers() throws BridgeUnavailableException {
         Answer response = send("GET", settings.resolve("v1/managers"), Map.of("Accept", "application/json"), null);
         if (response.statusCode() != 200) {
@@ -101,12 +122,17 @@ public final class BridgeClient {
      * the bridge is mounted there (a proxy strips the prefix, or gunicorn's SCRIPT_NAME) and sees that path.
      */
     private Answer postSigned(String path, byte[] body) throws BridgeUnavailableException {
+        return signed("POST", path, body);
+    }
+
+    /** A signed call with another method (see {@link #postSigned}). */
+    private Answer signed(String method, String path, byte[] body) throws BridgeUnavailableException {
         if (!settings.hasSecret()) {
             throw new BridgeUnavailableException("no callback secret is configured for the payer check");
         }
         String route = path.startsWith("/") ? path : "/" + path;
         String signature = new CallbackSigner(settings.callbackSecret())
-                .header(clock.instant().getEpochSecond(), "POST", route, body);
+                .header(clock.instant().getEpochSecond(), method, route, body);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Accept", "application/json");
@@ -114,7 +140,7 @@ public final class BridgeClient {
         if (correlationId != null) {
             headers.put(CORRELATION_HEADER, correlationId);
         }
-        return send("POST", settings.resolve(path), headers, body);
+        return send(method, settings.resolve(path), headers, body);
     }
 
     private Answer send(String method, URI uri, Map<String, String> headers, byte[] body)

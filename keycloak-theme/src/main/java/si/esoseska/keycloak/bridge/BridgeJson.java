@@ -74,6 +74,14 @@ public final class BridgeJson {
         return bytes(body);
     }
 
+    public static byte[] managerBody(String name, String contactEmail, boolean enabled) {
+        ObjectNode body = signedBody();
+        body.put("name", name);
+        putIfPresent(body, "contact_email", contactEmail);
+        body.put("enabled", enabled);
+        return bytes(body);
+    }
+
     public static byte[] claimBody(String ticket, String userId) {
         ObjectNode body = signedBody();
         body.put("ticket", ticket);

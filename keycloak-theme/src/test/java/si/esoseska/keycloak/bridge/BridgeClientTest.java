@@ -186,6 +186,36 @@ class BridgeClientTest {
     }
 
     @Test
+    void aManagerIsASignedPutOfItsOrganization() throws Exception {
+        route("/v1/managers/", json(200, "{\"id\":\"staninvest\"}"));
+        client(2000).putManager("staninvest", "Staninvest d.o.o.", "info@staninvest.si", false);
+        Seen request = seen.get(0);
+        assertEquals("PUT", request.method());
+        assertEquals("/v1/managers/staninvest", request.path());
+        assertEquals(
+                new CallbackSigner(SECRET).header(NOW, "PUT", "/v1/managers/staninvest", request.body()),
+                request.header("X-Signature"));
+        JsonNode body = new ObjectMapper().readTree(request.body());
+        assertEquals("Staninvest d.o.o.", body.get("name").textValue());
+        assertEquals("info@staninvest.si", body.get("contact_email").textValue());
+        assertEquals(false, body.get("enabled").booleanValue());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Staninvest d.o.o.", "stan:invest", "", "Staninvest"})
+    void anAliasThatCanNotBeAManagerIsNotSent(String alias) {
+        route("/", json(200, "{}"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).putManager(alias, "Staninvest", null, true));
+        assertEquals(0, seen.size());
+    }
+
+    @Test
+    void aManagerTheBridgeRefusesIsUnavailable() {
+        route("/v1/managers/", json(400, "{\"error\":\"invalid_request\"}"));
+        assertThrows(BridgeUnavailableException.class, () -> client(2000).putManager("x", "X", null, true));
+    }
+
+    @Test
     void withoutASecretNothingIsSent() {
         route("/", json(200, VERIFIED));
         BridgeSettings noSecret =
