@@ -382,6 +382,21 @@ class Stack:
                 stdout=subprocess.DEVNULL,
             )
 
+    def set_up_staff_permissions(self) -> None:
+        """Per-manager admin permissions of staff: Keycloak can not import them with the realm (docs/admin-api.md),
+        so the operator's command sets them up once Keycloak is ready; it is idempotent."""
+        env = {
+            **os.environ,
+            **self.settings.bridge_environment(),
+            "KEYCLOAK_ADMIN_USER": ADMIN_USER,
+            "KEYCLOAK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        }
+        result = subprocess.run(
+            [str(VENV_BIN / "registration-bridge"), "staff-permissions"], env=env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise ServiceFailed(f"registration-bridge staff-permissions failed: {result.stderr.strip()}")
+
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def services(self) -> tuple[Service, ...]:
@@ -403,6 +418,7 @@ class Stack:
             service.wait_ready()
         if not self.settings.production:
             self.keep_keycloak_build()  # the one start-dev made (or found)
+        self.set_up_staff_permissions()
         return self
 
     def stop(self) -> None:

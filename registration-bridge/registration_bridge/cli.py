@@ -459,3 +459,44 @@ def staff_login(keycloak_url: str, realm: str, client_secret: str | None) -> Non
     except DeviceLoginError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(token["access_token"])
+
+
+@main.command("staff-permissions")
+@click.option("--manager", "manager_id", help="Only this manager (organization alias); default: every organization.")
+@click.option(
+    "--admin-user", envvar="KEYCLOAK_ADMIN_USER", required=True, show_envvar=True, help="A Keycloak administrator."
+)
+@click.option("--admin-realm", default="master", show_default=True, help="The administrator's realm.")
+@click.option(
+    "--admin-password",
+    envvar="KEYCLOAK_ADMIN_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    show_envvar=True,
+    help="Asked for when not in the environment.",
+)
+def staff_permissions(manager_id: str | None, admin_user: str, admin_realm: str, admin_password: str) -> None:
+    """Let /manager-staff/<manager> see its organization's members in Keycloak's admin console (idempotent).
+
+    Run after the realm import and after adding a manager (organization). Needs an administrator who may change
+    the realm; the bridge's own clients may not (docs/admin-api.md, 'Staff in Keycloak's admin console').
+    """
+    from keycloak import KeycloakAdmin
+    from keycloak.exceptions import KeycloakError
+
+    from .staff_permissions import StaffPermissions, StaffPermissionsError
+
+    settings = _settings()
+    admin = KeycloakAdmin(
+        server_url=settings.keycloak_url,
+        username=admin_user,
+        password=admin_password,
+        realm_name=settings.keycloak_realm,
+        user_realm_name=admin_realm,
+    )
+    try:
+        lines = StaffPermissions(admin).apply(manager_id)
+    except (StaffPermissionsError, KeycloakError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
+        click.echo(line)

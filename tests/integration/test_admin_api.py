@@ -235,3 +235,176 @@ def test_a_platform_admin_without_an_otp_must_configure_one_and_then_always_ente
         stack.settings.keycloak_url, REALM, admin.get_client_secrets(admin.get_client_id(CLI_CLIENT))["value"], again
     )
     assert again.seen[:2] == ["login", "otp"], again.seen
+
+
+# --- the same staff in Keycloak's admin REST API: their organization's members, nobody else's --------------------
+
+
+def keycloak_admin_api(stack, token: str, path: str, method: str = "GET", **kwargs) -> requests.Response:
+    return requests.request(
+        method,
+        f"{stack.settings.keycloak_url}/admin/realms/{REALM}/{path}",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+        **kwargs,
+    )
+
+
+def organization_id(admin, alias: str) -> str:
+    [org] = admin.get_organizations({"q": f"alias:{alias}"})
+    return org["id"]
+
+
+@pytest.fixture
+def make_member(admin, make_staff):
+    """A resident added to a manager's organization, as the registration (or the console's "Add member") does."""
+
+    def make(alias: str) -> dict:
+        email = make_staff(None)  # a plain user, deleted afterwards
+        [user] = users_with_email(admin, email)
+        admin.organization_user_add(user["id"], organization_id(admin, alias))
+        return user
+
+    return make
+
+
+def test_staff_see_their_organizations_members_in_keycloak_and_nothing_of_another_manager(
+    stack, admin, make_staff, make_member, token_of
+):
+    staninvest, domovanje = organization_id(admin, "staninvest"), organization_id(admin, "domovanje")
+    resident = make_member("staninvest")
+    neighbour = make_member("domovanje")
+    token = token_of(make_staff("/manager-staff/staninvest"))
+
+    members = keycloak_admin_api(stack, token, f"organizations/{staninvest}/members", params={"max": 1000})
+    assert members.status_code == 200, members.text
+    assert resident["id"] in {m["id"] for m in members.json()}
+    assert neighbour["id"] not in {m["id"] for m in members.json()}
+    assert keycloak_admin_api(stack, token, f"organizations/{staninvest}/members/count").status_code == 200
+    assert [o["alias"] for o in keycloak_admin_api(stack, token, "organizations").json()] == ["staninvest"]
+
+    for path in (
+        f"organizations/{domovanje}",
+        f"organizations/{domovanje}/members",
+        f"users/{neighbour['id']}",
+        "groups",
+        "clients",
+    ):
+        assert keycloak_admin_api(stack, token, path).status_code == 403, path
+    users = keycloak_admin_api(stack, token, "users", params={"max": 1000})
+    assert neighbour["id"] not in {u["id"] for u in users.json()}
+    # other realms: nothing
+    assert requests.get(
+        f"{stack.settings.keycloak_url}/admin/realms/master/users",
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+    ).status_code in (401, 403)
+
+
+def test_staff_may_not_change_their_organization_or_its_members(stack, admin, make_staff, make_member, token_of):
+    staninvest = organization_id(admin, "staninvest")
+    resident = make_member("staninvest")
+    token = token_of(make_staff("/manager-staff/staninvest"))
+    org = keycloak_admin_api(stack, token, f"organizations/{staninvest}").json()
+
+    changes = (
+        ("PUT", f"organizations/{staninvest}", {"json": {**org, "name": "Prevzeto d.o.o."}}),
+        ("DELETE", f"organizations/{staninvest}/members/{resident['id']}", {}),
+        ("POST", f"organizations/{staninvest}/members", {"json": resident["id"]}),
+        ("PUT", f"users/{resident['id']}", {"json": {"firstName": "Spremenjeno"}}),
+        ("POST", "users", {"json": {"username": f"x{uuid.uuid4().hex[:8]}@example.si"}}),
+        ("POST", "organizations", {"json": {"name": "Nova d.o.o.", "alias": "nova"}}),
+    )
+    for method, path, body in changes:
+        response = keycloak_admin_api(stack, token, path, method=method, **body)
+        assert response.status_code == 403, (method, path, response.status_code, response.text)
+    assert admin.get_organization(staninvest)["name"] == "Staninvest d.o.o."
+    assert resident["id"] in {m["id"] for m in admin.get_organization_members(staninvest, {"max": 1000})}
+
+
+def test_the_same_staff_token_works_in_keycloak_and_in_the_bridges_admin_api(stack, admin, make_staff, token_of):
+    token = token_of(make_staff("/manager-staff/domovanje"))
+    domovanje, staninvest = organization_id(admin, "domovanje"), organization_id(admin, "staninvest")
+    assert keycloak_admin_api(stack, token, f"organizations/{domovanje}/members").status_code == 200
+    assert keycloak_admin_api(stack, token, f"organizations/{staninvest}/members").status_code == 403
+    for manager_id, status in (("domovanje", 200), ("staninvest", 403)):
+        response = requests.get(
+            f"{stack.settings.bridge_admin_url}/v1/managers/{manager_id}/claims",
+            timeout=10,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == status, response.text
+
+
+def test_the_staff_permissions_step_is_idempotent_and_covers_a_new_manager(
+    stack, admin, make_staff, make_member, token_of
+):
+    """The operator's command, run again (the stack ran it at start), changes nothing; a manager added later gets
+    its staff group and permissions on the next run."""
+    env = {"KEYCLOAK_ADMIN_USER": "admin", "KEYCLOAK_ADMIN_PASSWORD": "admin"}
+    again = run_bridge_cli_env(stack, env, "staff-permissions")
+    assert again.returncode == 0, again.stderr
+    assert sorted(again.stdout.splitlines()) == ["domovanje: already set up", "staninvest: already set up"]
+
+    # without the step's permission on the members, staff see none of them; the step puts it back
+    staninvest = organization_id(admin, "staninvest")
+    resident = make_member("staninvest")
+    token = token_of(make_staff("/manager-staff/staninvest"))
+    members = f"organizations/{staninvest}/members"
+    server = f"clients/{admin.get_client_id('admin-permissions')}/authz/resource-server"
+    permission = admin.connection.raw_get(
+        f"admin/realms/{REALM}/{server}/permission/search", name="staninvest-members"
+    ).json()
+    admin.connection.raw_delete(f"admin/realms/{REALM}/{server}/permission/{permission['id']}")
+    assert resident["id"] not in {m["id"] for m in keycloak_admin_api(stack, token, members).json()}
+    repaired = run_bridge_cli_env(stack, env, "staff-permissions", "--manager", "staninvest")
+    assert repaired.stdout.strip() == "staninvest: set up", repaired.stderr
+    assert resident["id"] in {m["id"] for m in keycloak_admin_api(stack, token, members, params={"max": 1000}).json()}
+
+    alias = f"upravnik-{uuid.uuid4().hex[:6]}"
+    org_id = admin.create_organization({"name": f"Upravnik {alias}", "alias": alias})
+    try:
+        resident_email = make_staff(None)
+        [resident] = users_with_email(admin, resident_email)
+        admin.organization_user_add(resident["id"], org_id)
+        staff = make_staff(None)  # the staff group does not exist yet
+        added = run_bridge_cli_env(stack, env, "staff-permissions", "--manager", alias)
+        assert added.returncode == 0, added.stderr
+        assert added.stdout.strip() == f"{alias}: set up"
+        [staff_user] = users_with_email(admin, staff)
+        admin.group_user_add(staff_user["id"], admin.get_group_by_path(f"/manager-staff/{alias}")["id"])
+        token = token_of(staff)
+        members = keycloak_admin_api(stack, token, f"organizations/{org_id}/members")
+        assert [m["id"] for m in members.json()] == [resident["id"]], members.text
+        unknown = run_bridge_cli_env(stack, env, "staff-permissions", "--manager", "ni-takega")
+        assert unknown.returncode != 0 and "ni-takega" in unknown.stderr
+    finally:
+        admin.delete_organization(org_id)
+        server = f"admin/realms/{REALM}/clients/{admin.get_client_id('admin-permissions')}/authz/resource-server"
+        for kind, name in (
+            ("permission", f"{alias}-organization"),
+            ("permission", f"{alias}-members"),
+            ("policy", f"manager-staff-{alias}"),
+        ):
+            found = admin.connection.raw_get(f"{server}/{kind}/search", name=name)
+            if found.status_code == 200 and found.content:
+                admin.connection.raw_delete(f"{server}/{kind}/{found.json()['id']}")
+        for group in admin.get_groups({"search": alias}):
+            for child in group.get("subGroups") or []:
+                if child["path"] == f"/manager-staff/{alias}":
+                    admin.delete_group(child["id"])
+
+
+def run_bridge_cli_env(stack, env: dict[str, str], *args: str):
+    import os
+    import subprocess
+
+    from devstack.layout import VENV_BIN
+
+    return subprocess.run(
+        [str(VENV_BIN / "registration-bridge"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **stack.settings.bridge_environment(), **env},
+        check=False,
+    )
