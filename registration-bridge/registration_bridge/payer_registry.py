@@ -255,16 +255,7 @@ class PayerRegistry:
         )
         if manager_id is not None:
             query = query.where(Payer.manager_id == manager_id)
-        return [
-            ClaimRow(
-                payer.manager_id,
-                payer.payer_code,
-                claim.keycloak_user_id,
-                claim.claimed_at.isoformat(timespec="seconds"),
-                payer.holder_name,
-            )
-            for claim, payer in self._session.execute(query)
-        ]
+        return self._claim_rows(query)
 
     def claims_page(self, manager_id: str, after: str | None, limit: int) -> list[ClaimRow]:
         """Up to `limit` claims of one manager by payer code, those after the payer code `after` (keyset paging)."""
@@ -277,6 +268,9 @@ class PayerRegistry:
         )
         if after is not None:
             query = query.where(Payer.payer_code > after)
+        return self._claim_rows(query)
+
+    def _claim_rows(self, query) -> list[ClaimRow]:
         return [
             ClaimRow(
                 payer.manager_id,
