@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import IO
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .audit import IMPORT_PAYERS, IMPORT_PAYERS_REJECTED, UNLOCK, Actor, AuditLog, import_details
+from .audit import IMPORT_PAYERS, IMPORT_PAYERS_REJECTED, RELEASE_CLAIM, UNLOCK, Actor, AuditLog, import_details
 from .bill_passwords import BillPasswordHasher
 from .csv_import import CsvImportError, ImportReport, PayerImport
 from .guessing import GuessingGuard
+from .models import Claim, Payer
 from .transactions import all_or_nothing
 
 
@@ -49,3 +51,16 @@ def unlock_payer(session: Session, guard: GuessingGuard, manager_id: str, payer_
     """Lift the guessing lock of a payer code; the caller's scope commits the unlock and its audit entry together."""
     AuditLog(session).record(actor, UNLOCK, manager_id, {"payer_code": payer_code})
     guard.unlock(manager_id, payer_code, actor.name)
+
+
+def release_payer_claim(session: Session, manager_id: str, payer_code: str, user_id: str, actor: Actor) -> None:
+    """End the claim of `user_id` on a payer (the desk's Sprosti: the flat was sold, or the wrong person
+    registered), with its audit entry. The desk takes the payer account off the Keycloak account first, and
+    Keycloak's claim sync may have ended the claim already by now: the entry is written either way."""
+    session.execute(
+        delete(Claim).where(
+            Claim.keycloak_user_id == user_id,
+            Claim.payer_id.in_(select(Payer.id).where(Payer.manager_id == manager_id, Payer.payer_code == payer_code)),
+        )
+    )
+    AuditLog(session).record(actor, RELEASE_CLAIM, manager_id, {"payer_code": payer_code, "user_id": user_id})

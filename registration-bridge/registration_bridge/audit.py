@@ -1,4 +1,5 @@
-"""The audit log: every payer import (API and CLI) and every unlock, with who did it and the row counts.
+"""The audit log: every change to a manager's payer data (imports, unlocks, released claims, retired payers, new
+bill passwords) from the API, the command line and the desk, with who did it and the row counts.
 
 `record` only adds the entry to the session: the caller's commit writes it in the same transaction as the
 change it describes, so there is no change without its entry and no entry without its change.
@@ -18,12 +19,15 @@ from .models import AuditEntry
 IMPORT_PAYERS = "import_payers"
 IMPORT_PAYERS_REJECTED = "import_payers_rejected"
 UNLOCK = "unlock"
+RELEASE_CLAIM = "release_claim"  # the desk's Sprosti: a payer account taken from the resident who claimed it
+RETIRE_PAYERS = "retire_payers"  # a complete list applied: payers it lacks left the registry, their claims ended
+NEW_BILL_PASSWORD = "new_bill_password"  # a new registration letter: the payer's old bill password stops working
 
 
 @dataclass(frozen=True)
 class Actor:
     name: str
-    via: str  # "api" or "cli"
+    via: str  # "api", "cli" or "desk"
     subject: str | None = None
 
 

@@ -59,7 +59,7 @@ class ImportReport:
 
 
 @dataclass(slots=True)
-class _Row:
+class PayerRow:
     line: int
     payer_code: str
     bill_password: str
@@ -69,7 +69,7 @@ class _Row:
 
 
 @dataclass
-class _Errors:
+class RowErrors:
     """The first MAX_REPORTED_ERRORS errors by line (duplicates are found a batch later than the rest)."""
 
     _kept: list[tuple[int, int, RowError]] = field(default_factory=list)  # heap: (-line, -order, error)
@@ -125,7 +125,7 @@ class _SeenCodes:
         self._connection.exec_driver_sql(f"DROP TABLE {self.TABLE}")
 
 
-def _first_of_each_code(batch: list[_Row], earlier: dict[str, int], errors: _Errors) -> list[_Row]:
+def first_of_each_code(batch: list[PayerRow], earlier: dict[str, int], errors: RowErrors) -> list[PayerRow]:
     """The rows of the batch whose code is new to this import (`earlier`: codes of earlier batches and their
     first line); every other one is an error naming the line its code first stood on."""
     firsts: dict[str, int] = {}
@@ -211,8 +211,8 @@ class PayerImport:
         encoding = detect_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         report = ImportReport(encoding=encoding)
-        errors = _Errors()
-        batch: list[_Row] = []
+        errors = RowErrors()
+        batch: list[PayerRow] = []
         try:
             seen = _SeenCodes(self._session.connection())
             for row in self._rows(text, errors):
@@ -231,53 +231,11 @@ class PayerImport:
             text.detach()
         return report
 
-    def _rows(self, text: io.TextIOWrapper, errors: _Errors) -> Iterator[_Row]:
-        header_line = text.readline()
-        if not header_line.strip():
-            raise CsvImportError(
-                [
-                    RowError(
-                        1,
-                        "the file is empty; expected a header line payer_code,bill_password[,holder_name,address,unit]",
-                    )
-                ]
-            )
-        delimiter = _dialect_for(header_line)
-        header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
-        while header and header[-1] == "":  # spreadsheets often end every line with a separator
-            header.pop()
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        if missing or unknown or len(set(header)) != len(header):
-            problems = []
-            if missing:
-                problems.append("missing column(s) " + ", ".join(missing))
-            if unknown:
-                problems.append("unknown column(s) " + ", ".join(repr(c) for c in unknown))
-            if len(set(header)) != len(header):
-                problems.append("a column appears twice")
-            raise CsvImportError([RowError(1, "; ".join(problems))])
-        columns = _Columns(header)
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
-        line = 1
-        try:
-            for values in reader:
-                line = reader.line_num + 1
-                if not values or not "".join(values).strip():
-                    continue
-                while len(values) > len(header) and not values[-1].strip():
-                    values.pop()
-                if len(values) != len(header):
-                    errors.add(line, f"expected {len(header)} values, found {len(values)}")
-                    continue
-                row = self._validate(line, values, columns, errors)
-                if row is not None:
-                    yield row
-        except csv.Error as exc:
-            errors.add(reader.line_num + 1, f"unreadable CSV: {exc}")
+    def _rows(self, text: io.TextIOWrapper, errors: RowErrors) -> Iterator[PayerRow]:
+        return read_rows(text, errors)
 
     @staticmethod
-    def _validate(line: int, values: list[str], columns: _Columns, errors: _Errors) -> _Row | None:
+    def _validate(line: int, values: list[str], columns: _Columns, errors: RowErrors) -> PayerRow | None:
         # the common case checked in one go (in C); column by column only to say where a problem is
         if max(map(operator.sub, map(len, values), columns.limits)) > 0 or CONTROL_CHARACTERS.search("".join(values)):
             ok = True
@@ -300,7 +258,7 @@ class PayerImport:
             ok = False
         if not ok:
             return None
-        return _Row(
+        return PayerRow(
             line,
             code,
             password,
@@ -310,7 +268,7 @@ class PayerImport:
         )
 
     def _apply(
-        self, manager_id: str, batch: list[_Row], report: ImportReport, seen: _SeenCodes, errors: _Errors
+        self, manager_id: str, batch: list[PayerRow], report: ImportReport, seen: _SeenCodes, errors: RowErrors
     ) -> None:
         """Insert new payers and update changed ones in two bulk statements (Core, no ORM objects per row); a
         code repeated from an earlier row is an error instead."""
@@ -320,7 +278,7 @@ class PayerImport:
         }
         # every code of an earlier batch is in the payers table by now: only those already there can repeat one
         candidates = [code for code in codes if code in existing]
-        batch = _first_of_each_code(batch, seen.first_lines(candidates) if candidates else {}, errors)
+        batch = first_of_each_code(batch, seen.first_lines(candidates) if candidates else {}, errors)
         seen.add({row.payer_code: row.line for row in batch})
         now = utcnow()
         inserts, updates = [], []
@@ -355,6 +313,54 @@ class PayerImport:
         report.rows += len(batch)
         report.inserted += len(inserts)
         report.updated += len(updates)
+
+
+def read_rows(text: io.TextIOWrapper, errors: RowErrors) -> Iterator[PayerRow]:
+    """The file's valid rows; each invalid one goes to `errors` with its line (a bad header raises at once).
+    Codes repeated within the file are not seen here: that is the caller's (first_of_each_code)."""
+    header_line = text.readline()
+    if not header_line.strip():
+        raise CsvImportError(
+            [
+                RowError(
+                    1,
+                    "the file is empty; expected a header line payer_code,bill_password[,holder_name,address,unit]",
+                )
+            ]
+        )
+    delimiter = _dialect_for(header_line)
+    header = [name.strip().lower() for name in next(csv.reader([header_line], delimiter=delimiter))]
+    while header and header[-1] == "":  # spreadsheets often end every line with a separator
+        header.pop()
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown or len(set(header)) != len(header):
+        problems = []
+        if missing:
+            problems.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown column(s) " + ", ".join(repr(c) for c in unknown))
+        if len(set(header)) != len(header):
+            problems.append("a column appears twice")
+        raise CsvImportError([RowError(1, "; ".join(problems))])
+    columns = _Columns(header)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+    line = 1
+    try:
+        for values in reader:
+            line = reader.line_num + 1
+            if not values or not "".join(values).strip():
+                continue
+            while len(values) > len(header) and not values[-1].strip():
+                values.pop()
+            if len(values) != len(header):
+                errors.add(line, f"expected {len(header)} values, found {len(values)}")
+                continue
+            row = PayerImport._validate(line, values, columns, errors)
+            if row is not None:
+                yield row
+    except csv.Error as exc:
+        errors.add(reader.line_num + 1, f"unreadable CSV: {exc}")
 
 
 def _optional(values: list[str], index: int | None) -> str | None:

@@ -37,7 +37,20 @@ class Payer(Base):
     """A payer account of a manager, as printed on the bill. The bill password is kept only as a keyed hash."""
 
     __tablename__ = "payers"
-    __table_args__ = (UniqueConstraint("manager_id", "payer_code", name="uq_payers_manager_code"),)
+    __table_args__ = (
+        UniqueConstraint("manager_id", "payer_code", name="uq_payers_manager_code"),
+        # the desk's search by any part of a code, holder name or address (payer_search.py): trigram indexes on
+        # PostgreSQL (ILIKE '%…%' uses them), plain ones on SQLite
+        *(
+            Index(
+                f"ix_payers_{column}_search",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in ("payer_code", "holder_name", "address")
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     manager_id: Mapped[str] = mapped_column(ForeignKey("managers.id"), index=True)
@@ -64,7 +77,8 @@ class Claim(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), unique=True)
     keycloak_user_id: Mapped[str] = mapped_column(String(64), index=True)
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # indexed for the desk's "registrations this week"
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     payer: Mapped[Payer] = relationship(back_populates="claim")
 
@@ -91,6 +105,8 @@ class VerificationAttempt(Base):
             postgresql_where=text(_FAILED),
             sqlite_where=text(_FAILED),
         ),
+        # every check of one payer code, newest first: the desk's payer page
+        Index("ix_verification_attempts_manager_payer_at", "manager_id", "payer_code", "at"),
         # the failures of one client network (guessing.network_key) in the last hour
         Index(
             "ix_verification_attempts_failures_network_at",
@@ -158,3 +174,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))  # import_payers, import_payers_rejected, unlock
     manager_id: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # row counts, payer code of an unlock, …
+
+
+class PayerUpload(Base):
+    """A payer list the desk has read and checked but not applied yet (import_preview.py): its figures, for the
+    preview. Applying it, or a newer upload a day later, removes it with its rows."""
+
+    __tablename__ = "payer_uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    manager_id: Mapped[str] = mapped_column(ForeignKey("managers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    encoding: Mapped[str] = mapped_column(String(16))
+    rows: Mapped[int] = mapped_column(Integer)
+
+
+class PayerUploadRow(Base):
+    """One payer of an upload, as it will be written: the bill password only as its keyed hash."""
+
+    __tablename__ = "payer_upload_rows"
+
+    upload_id: Mapped[str] = mapped_column(ForeignKey("payer_uploads.id", ondelete="CASCADE"), primary_key=True)
+    payer_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line: Mapped[int] = mapped_column(Integer)
+    bill_password_hash: Mapped[str] = mapped_column(String(64))
+    holder_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    unit: Mapped[str | None] = mapped_column(String(64))
