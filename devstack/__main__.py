@@ -1,4 +1,5 @@
-"""`python -m devstack run`: the dev stack in the foreground until Ctrl-C (what `make run` does)."""
+"""`python -m devstack run`: the dev stack in the foreground until Ctrl-C (what `make run` does); `python -m devstack
+otp <e-mail>`: the current OTP of a demo staff member of the desk."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import signal
 import sys
 import time
 
+from .demo_staff import PASSWORD as STAFF_PASSWORD
+from .demo_staff import STAFF, demo_otp, ensure_demo_staff
 from .layout import DEMO_DIR, REALM, VAR, Ports
 from .services import ServiceFailed
 from .stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings
@@ -24,6 +27,7 @@ def run() -> int:
             flush=True,
         )
         stack.start()
+        ensure_demo_staff(stack.settings.keycloak_url)
         s = stack.settings
         print(
             f"""
@@ -34,6 +38,7 @@ eSoseska identity stack is up (Ctrl-C stops all of it):
   Registration bridge     {s.bridge_url}/healthz   {s.bridge_url}/v1/managers   (what Keycloak calls)
   Bridge admin API        {s.bridge_admin_url}/v1/managers/<id>/payers|claims|audit   (staff tokens)
   Bridge metrics          {s.bridge_metrics_url}   {s.bridge_admin_metrics_url}   (Prometheus)
+  Manager's desk          {s.desk_url}   (office staff: {", ".join(x.email for x in STAFF)} / {STAFF_PASSWORD})
   Reference portal (app)  {s.portal_url}   (examples/portal: OIDC login, claims, Dodaj upravnika)
   Mail catcher            {s.mail_url}   (SMTP localhost:{s.ports.smtp}; JSON: {s.mail_url}/email)
 
@@ -67,8 +72,20 @@ Data and logs: {s.var_dir}
         stack.stop()
 
 
+def otp(email: str) -> int:
+    """The current OTP of a demo staff member (what their authenticator app would show)."""
+    for staff in STAFF:
+        if staff.email == email:
+            print(demo_otp(staff))
+            return 0
+    print(f"no demo staff member {email!r}; they are: {', '.join(s.email for s in STAFF)}", file=sys.stderr)
+    return 2
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["run"]:
-        print("usage: python -m devstack run", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(run())
+    if sys.argv[1:] == ["run"]:
+        sys.exit(run())
+    if len(sys.argv) == 3 and sys.argv[1] == "otp":
+        sys.exit(otp(sys.argv[2]))
+    print("usage: python -m devstack run | python -m devstack otp <demo staff e-mail>", file=sys.stderr)
+    sys.exit(2)

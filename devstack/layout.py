@@ -44,6 +44,8 @@ class Ports:
     bridge_admin: int  # the bridge's admin API (its own gunicorn: uploads never hold a callback's worker)
     bridge_metrics: int  # Prometheus scrapes of the bridge's callbacks process
     bridge_admin_metrics: int  # ... and of its admin API process
+    desk: int  # the manager's desk (the office staff's web pages)
+    desk_metrics: int
 
     @classmethod
     def dev(cls) -> Ports:
@@ -57,6 +59,8 @@ class Ports:
             bridge_admin=8001,
             bridge_metrics=9100,
             bridge_admin_metrics=9101,
+            desk=8100,
+            desk_metrics=9102,
         )
 
     @classmethod

@@ -90,6 +90,10 @@ class StackSettings:
         return f"http://localhost:{self.ports.bridge_admin_metrics}/metrics"
 
     @property
+    def desk_url(self) -> str:
+        return f"http://localhost:{self.ports.desk}"
+
+    @property
     def portal_url(self) -> str:
         return f"http://localhost:{self.ports.portal}"
 
@@ -131,6 +135,7 @@ class StackSettings:
             "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.bridge_client_secret,
             "BRIDGE_SMTP_HOST": "127.0.0.1",
             "BRIDGE_SMTP_PORT": str(self.ports.smtp),
+            "DESK_PUBLIC_URL": self.desk_url,
             **self.bridge_env,
         }
 
@@ -177,6 +182,20 @@ class Stack:
             ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"),
             ready_timeout=30,
         )
+        self.desk = Service(
+            "manager's desk",
+            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.desk}"],
+            env={
+                **s.bridge_environment(),
+                "BRIDGE_ROLE": "desk",
+                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.desk_metrics}",
+                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-desk"),
+            },
+            cwd=ROOT,
+            log_path=s.logs / "desk.log",
+            ready=http_ok(f"http://127.0.0.1:{s.ports.desk}/healthz"),
+            ready_timeout=30,
+        )
         self.portal = Service(
             "reference portal",
             [
@@ -209,6 +228,7 @@ class Stack:
                 "SMTP_PORT": str(s.ports.smtp),
                 "KEYCLOAK_PUBLIC_URL": s.keycloak_url,
                 "PORTAL_DEMO_URL": s.portal_url,
+                "DESK_PUBLIC_URL": s.desk_url,
             },
             cwd=ROOT,
             log_path=s.logs / "keycloak.log",
@@ -400,7 +420,7 @@ class Stack:
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def services(self) -> tuple[Service, ...]:
-        return (self.mail, self.bridge, self.bridge_admin, self.portal, self.keycloak)
+        return (self.mail, self.bridge, self.bridge_admin, self.desk, self.portal, self.keycloak)
 
     def start(self) -> Stack:
         busy = [port for port in vars(self.settings.ports).values() if port_in_use(port)]

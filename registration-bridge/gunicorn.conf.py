@@ -1,8 +1,9 @@
 """gunicorn settings of the bridge: one file for the local run (devstack) and the container (Dockerfile).
 
-The bridge runs as two gunicorns of this file, one per BRIDGE_ROLE (registration_bridge/settings.py): "callbacks"
+The bridge runs as gunicorns of this file, one per BRIDGE_ROLE (registration_bridge/settings.py): "callbacks"
 (what Keycloak calls within its 3-second timeout) and "admin" (the admin API: 200 MB uploads, slow clients), so
-that nothing sent to the admin API can hold a worker that a registration waits for. Only the listen address
+that nothing sent to the admin API can hold a worker that a registration waits for; a third, "desk", serves the
+manager's desk (the office staff's web pages). Only the listen address
 differs between the local run and the container, so it stays on their command lines (`--bind`).
 """
 
@@ -21,7 +22,10 @@ from registration_bridge.settings import Settings  # noqa: E402  (after the metr
 _settings = Settings.from_env()  # a bad setting stops the master at once, before any worker starts
 
 wsgi_app = "registration_bridge:create_app()"
-if _settings.role == "admin":
+if _settings.role == "desk":
+    # the manager's desk (registration_bridge/desk): web pages for office staff, in a gunicorn of its own
+    wsgi_app = "registration_bridge.desk:create_desk_app()"
+if _settings.role in ("admin", "desk"):
     # uploads take minutes to send and to import: threads, so one slow client holds a thread and not the process,
     # and a worker busy with an import still tells the master it is alive
     worker_class = "gthread"

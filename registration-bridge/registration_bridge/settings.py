@@ -14,8 +14,10 @@ from dataclasses import dataclass, fields
 DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 DEV_BILL_PASSWORD_KEY = "dev-only-bill-password-key-change-me"
 DEV_KEYCLOAK_CLIENT_SECRET = "dev-only-bridge-client-secret"
-ROLES = ("callbacks", "admin")
-DEFAULT_METRICS_BIND = {"callbacks": "127.0.0.1:9100", "admin": "127.0.0.1:9101"}
+ROLES = ("callbacks", "admin", "desk")
+DEFAULT_METRICS_BIND = {"callbacks": "127.0.0.1:9100", "admin": "127.0.0.1:9101", "desk": "127.0.0.1:9102"}
+DEV_DESK_CLIENT_SECRET = "dev-only-manager-desk-secret"
+DEV_DESK_SESSION_KEY = "dev-only-desk-session-key-change-me"
 DEV_OPS_CLIENT_SECRET = "dev-only-bridge-ops-client-secret"
 # a secret shorter than this, or containing a marker of a published placeholder (.env.example, realm-export.json),
 # stops a production start
@@ -111,6 +113,14 @@ class Settings:
     # port (the counts by outcome would tell a guesser what the form hides); empty: 127.0.0.1:9100 for the
     # callbacks, 127.0.0.1:9101 for the admin API
     metrics_bind: str = ""
+    # the manager's desk (role "desk", registration_bridge/desk): where staff reach it, its Keycloak client (code
+    # flow + PKCE for the staff's login, its service account for residents' accounts) and the key of its sessions
+    desk_public_url: str = "http://localhost:8100"
+    desk_client_id: str = "manager-desk"
+    desk_client_secret: str = DEV_DESK_CLIENT_SECRET
+    desk_session_key: str = DEV_DESK_SESSION_KEY
+    # a desk session ends this long after the login (then the staff member logs in again, with the OTP)
+    desk_session_hours: int = 8
 
     # environment variable of each field
     ENV_NAMES = {
@@ -158,6 +168,11 @@ class Settings:
         "max_upload_bytes": "BRIDGE_MAX_UPLOAD_BYTES",
         "role": "BRIDGE_ROLE",
         "metrics_bind": "BRIDGE_METRICS_BIND",
+        "desk_public_url": "DESK_PUBLIC_URL",
+        "desk_client_id": "DESK_CLIENT_ID",
+        "desk_client_secret": "DESK_CLIENT_SECRET",
+        "desk_session_key": "DESK_SESSION_KEY",
+        "desk_session_hours": "DESK_SESSION_HOURS",
     }
 
     @classmethod
@@ -235,6 +250,9 @@ class Settings:
             "BRIDGE_KEYCLOAK_CLIENT_SECRET": self.keycloak_client_secret,
             "BRIDGE_OPS_CLIENT_SECRET": self.keycloak_ops_client_secret or None,
         }
+        if self.role == "desk":  # only the desk holds these
+            secrets["DESK_CLIENT_SECRET"] = self.desk_client_secret
+            secrets["DESK_SESSION_KEY"] = self.desk_session_key
         unsafe = [
             f"{name} {reason}"
             for name, value in secrets.items()

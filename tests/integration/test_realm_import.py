@@ -44,7 +44,7 @@ def test_browser_flow_limits_sessions_and_asks_platform_admins_for_an_otp(admin)
     assert admin.get_realm(REALM)["browserFlow"] == "esoseska browser"
     steps = executions(admin, "esoseska browser")
     assert (1, "user-session-limits", "REQUIRED") in steps
-    assert (1, "esoseska platform-admin OTP", "CONDITIONAL") in steps and (2, "auth-otp-form", "REQUIRED") in steps
+    assert (1, "esoseska staff OTP", "CONDITIONAL") in steps and (2, "auth-otp-form", "REQUIRED") in steps
 
 
 def test_keycloaks_own_flows_are_made_at_import(admin):

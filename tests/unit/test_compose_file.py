@@ -6,7 +6,7 @@ import pytest
 
 from .compose import ENV_EXAMPLE, compose_config, compose_variables, read_env_file, run_compose, write_env_file
 
-SERVICES = {"postgres", "bridge", "bridge-admin", "keycloak", "maildev"}
+SERVICES = {"postgres", "bridge", "bridge-admin", "desk", "keycloak", "maildev"}
 REQUIRED = sorted(name for name, kind in compose_variables().items() if kind == "?")
 
 

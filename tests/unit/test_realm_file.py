@@ -152,7 +152,7 @@ def test_staff_scripts_use_the_device_grant_not_the_password_grant():
     assert password_grant in ([], ["admin-cli"])
 
 
-def test_platform_admins_need_an_otp_in_the_browser_flow():
+def test_platform_admins_and_manager_staff_need_an_otp_in_the_browser_flow():
     r = realm()
     flows = {flow["alias"]: flow for flow in r["authenticationFlows"]}
     configs = {config["alias"]: config["config"] for config in r["authenticatorConfig"]}
@@ -161,7 +161,11 @@ def test_platform_admins_need_an_otp_in_the_browser_flow():
     [condition, otp] = sorted(admin_flow["authenticationExecutions"], key=lambda e: e["priority"])
     assert forms[0]["requirement"] == "CONDITIONAL"
     assert condition["authenticator"] == "conditional-user-role" and condition["requirement"] == "REQUIRED"
-    assert configs[condition["authenticatorConfig"]] == {"condUserRole": "platform-admin", "negate": "false"}
+    assert configs[condition["authenticatorConfig"]] == {"condUserRole": "otp-required", "negate": "false"}
+    roles = {role["name"]: role for role in r["roles"]["realm"]}
+    assert "otp-required" in roles["platform-admin"]["composites"]["realm"]
+    [staff] = [g for g in r["groups"] if g["path"] == "/manager-staff"]
+    assert staff["realmRoles"] == ["otp-required"]  # its subgroups (one per manager) inherit it
     assert otp["authenticator"] == "auth-otp-form" and otp["requirement"] == "REQUIRED"
     assert r["browserFlow"] == "esoseska browser"
     [configure_totp] = [a for a in r["requiredActions"] if a["alias"] == "CONFIGURE_TOTP"]

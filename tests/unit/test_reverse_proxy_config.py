@@ -53,9 +53,22 @@ def config() -> list:
     return parse(CONFIG.read_text(encoding="utf-8"))
 
 
-def https_server(config: list) -> list:
-    [server] = [body for name, _, body in config if name == "server" and ["443", "ssl"] in directives(body, "listen")]
+def https_server(config: list, server_name: str = "login.esoseska.example") -> list:
+    [server] = [
+        body
+        for name, _, body in config
+        if name == "server"
+        and ["443", "ssl"] in directives(body, "listen")
+        and one(body, "server_name") == [server_name]
+    ]
     return server
+
+
+def test_the_desk_has_its_own_https_address_that_takes_payer_lists(config):
+    desk = https_server(config, "desk.esoseska.example")
+    [location] = [body for name, args, body in desk if name == "location" and args == ["/"]]
+    assert one(location, "proxy_pass") == ["http://127.0.0.1:8100"]
+    assert one(desk, "client_max_body_size") == ["210m"]  # the desk's own limit (200 MB) answers, in Slovenian
 
 
 def test_text_is_compressed_even_behind_another_proxy(config):
