@@ -72,6 +72,7 @@ bench: setup $(POSTGRES)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/upload_memory.py
 	$(VENV)/bin/python bench/verify_load.py
+	$(VENV)/bin/python bench/desk_queries.py
 	$(VENV)/bin/python bench/registration_load.py
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py
 	$(VENV)/bin/python bench/keycloak_startup.py

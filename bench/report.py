@@ -163,6 +163,35 @@ def rows() -> list[tuple[str, str, str, str]]:
                 "yes" if upload["worker_peak_rss_mb"] < 300 and upload["status"] == 200 else "no",
             )
         )
+    desk = load("desk")
+    if desk:
+        size = f"{desk['payers']:_} payers, {desk['attempts']:_} checks".replace("_", " ")
+        searches = {k: v for k, v in desk.items() if k.startswith("search by")}
+        slowest = max(searches, key=lambda k: searches[k]["median_ms"])
+        table.append(
+            (
+                f"desk search on PostgreSQL, {size} (slowest kind: {slowest.removeprefix('search by ')})",
+                "< 200 ms",
+                f"{searches[slowest]['median_ms']} ms median, {searches[slowest]['max_ms']} ms max",
+                "yes" if searches[slowest]["median_ms"] < 200 else "no",
+            )
+        )
+        table.append(
+            (
+                f"desk overview, {size}",
+                "< 500 ms",
+                f"{desk['overview']['median_ms']} ms median, {desk['overview']['max_ms']} ms max",
+                "yes" if desk["overview"]["median_ms"] < 500 else "no",
+            )
+        )
+        table.append(
+            (
+                f"desk preview of a {desk['preview_rows']:_}-row list".replace("_", " "),
+                "< 10 s",
+                f"{desk['preview seconds']} s",
+                "yes" if desk["preview seconds"] < 10 else "no",
+            )
+        )
     startup = load("startup")
     if startup:
         table.append(

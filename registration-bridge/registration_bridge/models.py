@@ -50,6 +50,7 @@ class Payer(Base):
             )
             for column in ("payer_code", "holder_name", "address")
         ),
+        Index("ix_payers_manager_unit", "manager_id", "unit"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,11 +75,17 @@ class Claim(Base):
 
     __tablename__ = "claims"
 
+    __table_args__ = (
+        # the desk's overview counts a manager's claims, and those of the last week, from this index alone
+        Index("ix_claims_manager_claimed_at", "manager_id", "claimed_at"),
+    )
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), unique=True)
+    # the payer's manager, kept here too (a payer never changes manager) so that counting needs no join
+    manager_id: Mapped[str] = mapped_column(String(64))
     keycloak_user_id: Mapped[str] = mapped_column(String(64), index=True)
-    # indexed for the desk's "registrations this week"
-    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     payer: Mapped[Payer] = relationship(back_populates="claim")
 
@@ -102,6 +109,15 @@ class VerificationAttempt(Base):
             "ix_verification_attempts_failures_payer_at",
             "payer_code",
             "at",
+            postgresql_where=text(_FAILED),
+            sqlite_where=text(_FAILED),
+        ),
+        # the failures of one manager in the window, with their codes: the desk's "locked now" from the index alone
+        Index(
+            "ix_verification_attempts_failures_manager_at",
+            "manager_id",
+            "at",
+            "payer_code",
             postgresql_where=text(_FAILED),
             sqlite_where=text(_FAILED),
         ),
@@ -194,10 +210,12 @@ class PayerUploadRow(Base):
     """One payer of an upload, as it will be written: the bill password only as its keyed hash."""
 
     __tablename__ = "payer_upload_rows"
+    # by line, as the file has them (a code repeated in the file is found by one query after all are in)
+    __table_args__ = (Index("ix_payer_upload_rows_upload_code", "upload_id", "payer_code"),)
 
     upload_id: Mapped[str] = mapped_column(ForeignKey("payer_uploads.id", ondelete="CASCADE"), primary_key=True)
-    payer_code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    line: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payer_code: Mapped[str] = mapped_column(String(64))
     bill_password_hash: Mapped[str] = mapped_column(String(64))
     holder_name: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))

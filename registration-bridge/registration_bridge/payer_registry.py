@@ -55,6 +55,7 @@ _RECORD_CLAIM = InsertIfAbsent(
     Claim,
     [Claim.payer_id],
     payer_id=bindparam("payer_id"),
+    manager_id=bindparam("manager_id"),
     keycloak_user_id=bindparam("user_id"),
     claimed_at=bindparam("at"),
 )
@@ -235,7 +236,9 @@ class PayerRegistry:
             return ClaimOutcome.UNKNOWN_PAYER
         if found.keycloak_user_id is not None:
             return self._existing_claim_outcome(found.keycloak_user_id, keycloak_user_id)
-        if _RECORD_CLAIM(connection, {"payer_id": found.id, "user_id": keycloak_user_id, "at": utcnow()}):
+        if _RECORD_CLAIM(
+            connection, {"payer_id": found.id, "manager_id": manager_id, "user_id": keycloak_user_id, "at": utcnow()}
+        ):
             return ClaimOutcome.CLAIMED
         # a racing claim of this payer committed first (its row lock made this insert wait for it)
         winner = connection.execute(_CLAIMANT, {"payer_id": found.id}).scalar()

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import select, text, union
 from sqlalchemy.orm import Session
 
 from .guessing import GuessingGuard
@@ -17,6 +17,8 @@ from .retention import truncated_ip
 from .settings import Settings
 
 RECENT_ATTEMPTS = 30
+# a part of a code, name or address is looked for from this many characters on (the trigram indexes' unit)
+MIN_PART = 3
 
 
 class PayerState(enum.StrEnum):
@@ -55,25 +57,36 @@ def _like(query: str) -> str:
 def search_payers(
     session: Session, settings: Settings, manager_id: str, query: str, limit: int = 25
 ) -> list[PayerStatus]:
+    """The manager's payers whose code is the query or contains it, whose holder name or address contains it, or
+    whose unit is it; ordered by code. Each way is its own indexed query (an OR of them would make the database read
+    every payer of the manager for a code that matches one), joined by a UNION."""
     query = query.strip()
     if not query:
         return []
     code = normalize_payer_code(query)
-    pattern = _like(query)
-    matches = [
-        Payer.payer_code == code,
-        Payer.unit == query,
-        Payer.holder_name.ilike(pattern, escape="\\"),
-        Payer.address.ilike(pattern, escape="\\"),
-    ]
+    ways = [Payer.unit == query]
     if code:
-        matches.append(Payer.payer_code.ilike(_like(code), escape="\\"))
+        ways.append(Payer.payer_code == code)
+    if len(query) >= MIN_PART:
+        pattern = _like(query)
+        ways += [Payer.holder_name.ilike(pattern, escape="\\"), Payer.address.ilike(pattern, escape="\\")]
+        if len(code) >= MIN_PART:
+            ways.append(Payer.payer_code.ilike(_like(code), escape="\\"))
+    parts = [
+        select(Payer.id, Payer.payer_code)
+        .where(Payer.manager_id == manager_id, way)
+        .order_by(Payer.payer_code)
+        .limit(limit)
+        .subquery()
+        for way in ways
+    ]
+    found = union(*(select(part.c.id, part.c.payer_code) for part in parts)).subquery()
+    ids = select(found.c.id).order_by(found.c.payer_code).limit(limit)
     rows = session.execute(
         select(Payer, Claim)
         .outerjoin(Claim, Claim.payer_id == Payer.id)
-        .where(Payer.manager_id == manager_id, or_(*matches))
+        .where(Payer.id.in_(ids))
         .order_by(Payer.payer_code)
-        .limit(limit)
     ).all()
     now = utcnow()
     return [_status(session, settings, manager_id, payer, claim, now) for payer, claim in rows]

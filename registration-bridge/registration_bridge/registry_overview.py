@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from .audit import IMPORT_PAYERS
@@ -38,20 +38,12 @@ class Overview:
 def overview(session: Session, settings: Settings, manager_id: str, now: datetime | None = None) -> Overview:
     now = now or utcnow()
     payers = session.scalar(select(func.count()).select_from(Payer).where(Payer.manager_id == manager_id)) or 0
-    claimed = (
-        session.scalar(
-            select(func.count())
-            .select_from(Payer)
-            .where(Payer.manager_id == manager_id, exists().where(Claim.payer_id == Payer.id))
-        )
-        or 0
-    )
+    claimed = session.scalar(select(func.count()).select_from(Claim).where(Claim.manager_id == manager_id)) or 0
     this_week = (
         session.scalar(
             select(func.count())
             .select_from(Claim)
-            .join(Payer, Claim.payer_id == Payer.id)
-            .where(Payer.manager_id == manager_id, Claim.claimed_at >= now - timedelta(days=7))
+            .where(Claim.manager_id == manager_id, Claim.claimed_at >= now - timedelta(days=7))
         )
         or 0
     )

@@ -138,3 +138,28 @@ def test_0003_gives_the_attempts_of_older_versions_their_network(engine):
     with engine.connect() as connection:
         networks = connection.execute(text("SELECT client_network FROM verification_attempts ORDER BY id")).scalars()
         assert list(networks) == ["198.51.100.7", "2001:db8:5:7::/64", "192.0.2.1", "junk", None]
+
+
+def test_0005_gives_the_claims_of_older_versions_their_manager(engine):
+    schema.upgrade(engine, "0004")
+    with engine.begin() as connection:
+        for manager in ("staninvest", "domovanje"):
+            connection.execute(
+                text("INSERT INTO managers (id, name, enabled, created_at) VALUES (:m, :m, true, :at)"),
+                {"m": manager, "at": utcnow()},
+            )
+            payer_id = connection.execute(
+                text(
+                    "INSERT INTO payers (manager_id, payer_code, bill_password_hash, updated_at) "
+                    "VALUES (:m, '1', 'x', :at) RETURNING id"
+                ),
+                {"m": manager, "at": utcnow()},
+            ).scalar_one()
+            connection.execute(
+                text("INSERT INTO claims (payer_id, keycloak_user_id, claimed_at) VALUES (:p, :u, :at)"),
+                {"p": payer_id, "u": f"user-of-{manager}", "at": utcnow()},
+            )
+    schema.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT keycloak_user_id, manager_id FROM claims ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("user-of-staninvest", "staninvest"), ("user-of-domovanje", "domovanje")]
