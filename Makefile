@@ -6,6 +6,9 @@ KEYCLOAK_VERSION := $(shell sed -n 's:.*<keycloak.version>\(.*\)</keycloak.versi
 KEYCLOAK_DIST := .cache/keycloak-$(KEYCLOAK_VERSION)
 PROVIDER_JAR := keycloak-theme/target/esoseska-keycloak.jar
 PROVIDER_SOURCES := $(shell find keycloak-theme/src/main -type f) keycloak-theme/pom.xml
+# the ALTCHA widget ("Nisem robot") the theme serves itself, from npm's package (package.json pins it): copied next
+# to the Maven module, which puts it into the JAR's theme resources (pom.xml) and into the Docker image's build
+ALTCHA_WIDGET := keycloak-theme/vendor/altcha/altcha.min.js
 VENV := .venv
 MVN := mvn -B -q
 # the browser tests drive Debian's Chromium (Playwright's own browser download is not reachable here)
@@ -53,7 +56,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(MVN) -f keycloak-theme/pom.xml spotless:apply
 
-test-java:
+test-java: $(ALTCHA_WIDGET)
 	$(MVN) -f keycloak-theme/pom.xml verify
 
 test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
@@ -94,7 +97,7 @@ reset:
 	rm -rf var/dev
 
 clean:
-	rm -rf var .cache $(VENV) node_modules keycloak-theme/target
+	rm -rf var .cache $(VENV) node_modules keycloak-theme/target keycloak-theme/vendor
 
 $(VENV)/.installed: registration-bridge/pyproject.toml registration-bridge/requirements.lock examples/portal/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -124,7 +127,11 @@ $(POSTGRES):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql || \
 	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
 
-$(PROVIDER_JAR): $(PROVIDER_SOURCES)
+$(ALTCHA_WIDGET): node_modules/.installed
+	mkdir -p $(dir $@)
+	cp node_modules/altcha/dist/main/altcha.min.js node_modules/altcha/LICENSE.txt $(dir $@)
+
+$(PROVIDER_JAR): $(PROVIDER_SOURCES) $(ALTCHA_WIDGET)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package
 
 # the compose CLI plugin, compiled from its module (its go.mod has exclude directives, so `go install mod@version`

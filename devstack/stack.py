@@ -33,6 +33,12 @@ DEV_CALLBACK_SECRET = "dev-only-callback-secret-change-me"
 # (BridgeOptions in the provider; the key is its callback-secret-vault-key option, this is the default)
 BRIDGE_SECRET_VAULT_KEY = "bridge-callback-secret"
 DEV_BRIDGE_CLIENT_SECRET = "dev-only-bridge-client-secret"
+# the HMAC key that signs the "Nisem robot" challenges (ALTCHA), also a file of the vault (CaptchaOptions)
+DEV_CAPTCHA_HMAC_KEY = "dev-only-captcha-hmac-key-change-me"
+CAPTCHA_KEY_VAULT_KEY = "captcha-hmac-key"
+# the work of one challenge: in dev and tests a few thousand hashes (the tests solve them in Python), in
+# production the provider's default (about a second on a phone)
+DEV_CAPTCHA_MAX_NUMBER = 50_000
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 # what `kc.sh build` fixes for production mode (start --optimized then starts without a build step): one node
@@ -57,6 +63,7 @@ class StackSettings:
     ports: Ports
     var_dir: Path  # all state of this stack: Keycloak home and data, bridge database, logs
     callback_secret: str = DEV_CALLBACK_SECRET
+    captcha_hmac_key: str = DEV_CAPTCHA_HMAC_KEY
     bridge_client_secret: str = DEV_BRIDGE_CLIENT_SECRET
     fresh: bool = False  # start from empty data (tests) instead of keeping it (make run)
     bridge_env: dict[str, str] = field(default_factory=dict)
@@ -121,6 +128,7 @@ class StackSettings:
         """The provider's bridge options (esoseska-bridge SPI) and the file vault that holds the callback secret."""
         return {
             "KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL": f"http://127.0.0.1:{self.ports.bridge}",
+            "KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER": str(DEV_CAPTCHA_MAX_NUMBER),
             "KC_VAULT": "file",
             "KC_VAULT_DIR": str(self.keycloak_vault),
         }
@@ -279,13 +287,15 @@ class Stack:
             shutil.rmtree(s.var_dir)
         s.var_dir.mkdir(parents=True, exist_ok=True)
         self.write_vault_secret(s.callback_secret)
+        self.write_vault_secret(s.captcha_hmac_key, CAPTCHA_KEY_VAULT_KEY)
         self._prepare_keycloak_home()
 
-    def write_vault_secret(self, secret: str) -> Path:
-        """Puts the callback secret into Keycloak's file vault: the same value the bridge gets."""
+    def write_vault_secret(self, secret: str, key: str = BRIDGE_SECRET_VAULT_KEY) -> Path:
+        """Puts a secret into Keycloak's file vault: by default the callback secret (the same value the bridge
+        gets); with CAPTCHA_KEY_VAULT_KEY the captcha's HMAC key."""
         vault = self.settings.keycloak_vault
         vault.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = vault / f"{REALM.replace('_', '__')}_{BRIDGE_SECRET_VAULT_KEY.replace('_', '__')}"
+        path = vault / f"{REALM.replace('_', '__')}_{key.replace('_', '__')}"
         path.touch(mode=0o600)
         path.write_text(secret, encoding="utf-8")
         return path

@@ -4,14 +4,15 @@
 # shorter than 32 bytes; then runs kc.sh (next to this script) with the container's arguments.
 # The realm import resolves the realm file's ${NAME:default} placeholders: a missing variable would import the
 # published dev default, so every secret placeholder of the realm file is required here. The bridge's callback
-# secret is no variable: it is a file of Keycloak's vault ($KC_VAULT_DIR/<realm>_<key>), checked the same way.
+# secret and the captcha's HMAC key are no variables: they are files of Keycloak's vault ($KC_VAULT_DIR/<realm>_<key>),
+# checked the same way.
 # The same rule as the bridge's (registration_bridge/settings.py, weak_secret_reason); tests/unit/test_keycloak_entrypoint.py.
 set -eu
 
 SECRETS="KC_BOOTSTRAP_ADMIN_PASSWORD KC_DB_PASSWORD BRIDGE_KEYCLOAK_CLIENT_SECRET
 BRIDGE_OPS_CLIENT_SECRET PORTAL_DEMO_CLIENT_SECRET PAYER_ADMIN_CLI_SECRET DESK_CLIENT_SECRET"
 # files of the vault directory (docker-compose.yml mounts them from its secrets)
-VAULT_SECRETS="esoseska_bridge-callback-secret"
+VAULT_SECRETS="esoseska_bridge-callback-secret esoseska_captcha-hmac-key"
 MIN_BYTES=32
 
 refused=""
@@ -49,7 +50,11 @@ for file in $VAULT_SECRETS; do
         reason="$(weakness "$(cat "$path")")"
     fi
     if [ -n "$reason" ]; then
-        echo "keycloak: refusing to start: vault secret $file $reason; it is BRIDGE_CALLBACK_SECRET in .env" >&2
+        case "$file" in
+            *_captcha-hmac-key) variable="CAPTCHA_HMAC_KEY" ;;
+            *) variable="BRIDGE_CALLBACK_SECRET" ;;
+        esac
+        echo "keycloak: refusing to start: vault secret $file $reason; it is $variable in .env" >&2
         refused="yes"
     fi
 done

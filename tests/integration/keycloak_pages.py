@@ -12,6 +12,11 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import bs4
 import requests
 
+from ..altcha_solver import solve
+
+# the field the "Nisem robot" widget posts its payload in (CaptchaProvider.FIELD)
+CAPTCHA_FIELD = "altcha"
+
 
 @dataclass
 class Page:
@@ -51,10 +56,22 @@ class Page:
             errors[element["id"].removeprefix("input-error-")] = " ".join(element.get_text(" ").split())
         return errors
 
+    def captcha_challenge(self, form_id: str | None = None) -> dict | None:
+        """The signed challenge of the page's "Nisem robot" widget (in a form, or anywhere on the page)."""
+        scope = self.form(form_id) if form_id else self.soup
+        widget = scope.find("altcha-widget")
+        return json.loads(widget["challenge"]) if widget is not None and widget.get("challenge") else None
+
     def alert(self) -> str | None:
         """The page-level message (an alert box), if any."""
         element = self.soup.select_one(".pf-v5-c-alert, .alert-error, #kc-error-message")
         return " ".join(element.get_text(" ").split()) if element else None
+
+
+def solved_captcha(page: Page, form_id: str) -> dict[str, str]:
+    """The form field the "Nisem robot" widget would post for this page (none where the form has no widget)."""
+    challenge = page.captcha_challenge(form_id)
+    return {CAPTCHA_FIELD: solve(challenge)} if challenge is not None else {}
 
 
 class _LocalhostSession(requests.Session):
@@ -110,9 +127,14 @@ class Browserless:
         return Page(response)
 
     def submit(self, page: Page, form_id: str, values: dict[str, str | None]) -> Page:
-        """Post a form like a browser: its hidden fields plus the given values (None leaves a field out)."""
+        """Post a form like a browser: its hidden fields plus the given values (None leaves a field out). A form
+        with the "Nisem robot" widget gets its solution, as the widget would post it, unless the values name
+        the field (altcha=None posts none, a string posts that)."""
         form = page.form(form_id)
         data = {el["name"]: el.get("value", "") for el in form.find_all("input", type="hidden") if el.get("name")}
+        challenge = page.captcha_challenge(form_id)
+        if challenge is not None and CAPTCHA_FIELD not in values:
+            data[CAPTCHA_FIELD] = solve(challenge)
         data.update({k: v for k, v in values.items() if v is not None})
         action = urljoin(page.response.url, form["action"])
         response = self.session.post(action, data=data, allow_redirects=False)

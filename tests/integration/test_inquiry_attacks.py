@@ -19,7 +19,7 @@ from devstack.layout import REALM
 
 from ..hostile_names import HOSTILE_NAMES, generated_names
 from .browser_support import label
-from .keycloak_pages import Page
+from .keycloak_pages import Page, solved_captcha
 
 pytestmark = pytest.mark.integration
 
@@ -58,6 +58,7 @@ def submit(session: requests.Session, page: Page, **values: str) -> Page:
     form = page.form("kc-inquiry-form")
     data = {el["name"]: el.get("value", "") for el in form.find_all("input", type="hidden") if el.get("name")}
     data.update({"managerId": "staninvest", "website": ""})
+    data.update(solved_captcha(page, "kc-inquiry-form"))
     data.update(values)
     return Page(session.post(urljoin(page.response.url, form["action"]), data=data, timeout=15, allow_redirects=False))
 

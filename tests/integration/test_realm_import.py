@@ -33,7 +33,7 @@ def test_registration_flow_is_ours_with_the_payer_check_inside_the_form(admin):
         (1, "esoseska-phone-number", "REQUIRED"),
         (1, "registration-user-creation", "REQUIRED"),
         (1, "registration-password-action", "REQUIRED"),
-        (1, "registration-recaptcha-action", "DISABLED"),
+        (1, "esoseska-captcha", "REQUIRED"),
         (1, "registration-terms-and-conditions", "REQUIRED"),
         (1, "esoseska-payer-check", "REQUIRED"),
         (1, "esoseska-consents", "REQUIRED"),

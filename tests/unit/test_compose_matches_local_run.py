@@ -15,7 +15,7 @@ from registration_bridge.settings import Settings, SettingsError
 
 from devstack.layout import BRIDGE_GUNICORN_CONF, POM, PROVIDER_JAR, REALM, REALM_FILE, ROOT, Ports, keycloak_version
 from devstack.realm_placeholders import realm_placeholders
-from devstack.stack import Stack, StackSettings
+from devstack.stack import CAPTCHA_KEY_VAULT_KEY, Stack, StackSettings
 
 from .compose import compose_config, read_env_file, write_env_file
 from .dockerfiles import exec_form, instructions
@@ -52,7 +52,7 @@ def test_keycloak_and_the_bridge_share_the_callback_and_client_secrets():
         == s["bridge"]["environment"]["BRIDGE_KEYCLOAK_CLIENT_SECRET"]
     )
     # the callback secret reaches Keycloak as its vault file, made from the bridge's variable
-    [secret] = s["keycloak"]["secrets"]
+    [secret] = [secret for secret in s["keycloak"]["secrets"] if secret["source"] == "bridge-callback-secret"]
     assert compose_config()["secrets"][secret["source"]]["environment"] == "BRIDGE_CALLBACK_SECRET"
     assert "BRIDGE_CALLBACK_SECRET" in s["bridge"]["environment"]
     assert s["keycloak"]["environment"]["KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL"] == "http://bridge:8000"
@@ -69,10 +69,23 @@ def test_keycloak_gets_the_same_bridge_options_and_vault_in_both_runs(tmp_path):
         arguments for _, arguments in instructions(KEYCLOAK_DOCKERFILE)
     )
     assert Path(local["KC_VAULT_DIR"]) == stack.settings.keycloak_vault
-    [secret] = services()["keycloak"]["secrets"]
+    targets = {secret["source"]: secret["target"] for secret in services()["keycloak"]["secrets"]}
     secret_file = stack.write_vault_secret("s" * 40)
-    assert secret_file.parent == stack.settings.keycloak_vault and secret_file.name == secret["target"]
+    assert secret_file.parent == stack.settings.keycloak_vault and secret_file.name == targets["bridge-callback-secret"]
     assert secret_file.read_text() == "s" * 40 and secret_file.stat().st_mode & 0o077 == 0
+    key_file = stack.write_vault_secret("k" * 40, CAPTCHA_KEY_VAULT_KEY)
+    assert key_file.parent == stack.settings.keycloak_vault and key_file.name == targets["captcha-hmac-key"]
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_keycloak_gets_the_captcha_options_in_both_runs(tmp_path):
+    local, compose = local_stack(tmp_path).keycloak.env, services()["keycloak"]["environment"]
+    captcha_options = {name for name in local if name.startswith("KC_SPI_ESOSESKA_CAPTCHA__")}
+    assert captcha_options == {"KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"} and captcha_options <= set(compose)
+    # the tests solve the challenges in Python: a small maxnumber locally, the phone's second in production
+    assert int(local["KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"]) < int(
+        compose["KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"]
+    )
 
 
 def test_keycloak_imports_the_repositorys_realm_file():

@@ -113,19 +113,31 @@ def test_the_check_covers_every_secret_keycloak_gets():
 def test_the_check_covers_the_vault_files_compose_mounts():
     keycloak = compose_config()["services"]["keycloak"]
     mounted = {secret["target"] for secret in keycloak["secrets"]}
-    assert set(checked_vault_files()) == mounted == {"esoseska_bridge-callback-secret"}
+    assert set(checked_vault_files()) == mounted == {"esoseska_bridge-callback-secret", "esoseska_captcha-hmac-key"}
     assert keycloak["environment"]["KC_VAULT_DIR"] == "/run/secrets"
-    [source] = {secret["source"] for secret in keycloak["secrets"]}
-    assert compose_config()["secrets"][source]["environment"] == "BRIDGE_CALLBACK_SECRET"  # the bridge's value
+    sources = {secret["target"]: secret["source"] for secret in keycloak["secrets"]}
+    variables = {target: compose_config()["secrets"][source]["environment"] for target, source in sources.items()}
+    assert variables == {
+        "esoseska_bridge-callback-secret": "BRIDGE_CALLBACK_SECRET",  # the bridge's value
+        "esoseska_captcha-hmac-key": "CAPTCHA_HMAC_KEY",  # Keycloak's alone
+    }
+    assert "CAPTCHA_HMAC_KEY" not in compose_keycloak_environment()  # a vault file, not a variable
 
 
 def test_with_the_example_env_file_keycloak_refuses_to_start_naming_every_secret(image_bin):
-    vault = write_vault(image_bin, {"esoseska_bridge-callback-secret": EXAMPLE["BRIDGE_CALLBACK_SECRET"]})
+    vault = write_vault(
+        image_bin,
+        {
+            "esoseska_bridge-callback-secret": EXAMPLE["BRIDGE_CALLBACK_SECRET"],
+            "esoseska_captcha-hmac-key": EXAMPLE["CAPTCHA_HMAC_KEY"],
+        },
+    )
     result = start(image_bin, {**compose_keycloak_environment(), "KC_VAULT_DIR": str(vault)})
     assert result.returncode != 0 and not started(image_bin)
     for name in checked_names():
         assert f"{name} is a published placeholder" in result.stderr
     assert "vault secret esoseska_bridge-callback-secret is a published placeholder" in result.stderr
+    assert "vault secret esoseska_captcha-hmac-key is a published placeholder" in result.stderr
     assert "change-me" not in result.stderr.replace("dev-only/change-me", "")  # names, never the values
 
 
@@ -212,3 +224,24 @@ def test_the_realm_file_has_no_secret_placeholder_without_a_dev_only_default():
     for name, default in realm_placeholders().items():
         if name.endswith(("SECRET", "PASSWORD")):
             assert default and default.startswith("dev-only-"), name
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("dev-only-captcha-hmac-key-change-me", "is a published placeholder"),
+        ("k" * 31, "is shorter than 32 bytes"),
+        (None, "is missing (no file"),
+    ],
+)
+def test_a_weak_or_missing_captcha_key_in_the_vault_is_refused(value, reason, image_bin):
+    """The captcha's HMAC key signs every "Nisem robot" challenge: a known one would let a robot sign its own."""
+    vault = image_bin.parent / "vault" / "esoseska_captcha-hmac-key"
+    if value is None:
+        vault.unlink()
+    else:
+        vault.write_text(value, encoding="utf-8")
+    result = start(image_bin, strong_environment())
+    assert result.returncode != 0 and not started(image_bin)
+    assert f"vault secret esoseska_captcha-hmac-key {reason}" in result.stderr
+    assert "CAPTCHA_HMAC_KEY" in result.stderr  # where the operator sets it

@@ -82,7 +82,7 @@
 
 <#-- The fields of our pages and Keycloak's, in page order: an error at any of them goes into the error summary. -->
 <#assign summaryFields = ["username", "firstName", "lastName", "name", "email", "phone_number", "payerCode", "billPassword",
-    "managerId", "message", "password", "password-new", "password-confirm", "termsAccepted", "totp"]>
+    "managerId", "message", "password", "password-new", "password-confirm", "termsAccepted", "altcha", "totp"]>
 
 <#-- Where the summary's link for a field's error goes: the login page shows a wrong password at the e-mail field. -->
 <#function summaryTarget name>
@@ -124,5 +124,42 @@
                 </#list>
             </ul>
         </div>
+    </#if>
+</#macro>
+
+<#-- "Nisem robot": the ALTCHA widget with the page's signed challenge (solved in the browser as the page loads, the
+     script a module: not render-blocking), its error, and what to do without JavaScript. -->
+<#macro captcha>
+    <#local error = messagesPerField.get('altcha')>
+    <div class="${properties.kcFormGroupClass}" id="group-altcha">
+        <div id="altcha" class="esoseska-captcha" tabindex="-1" role="group" aria-label="${msg('captchaLabel')}"
+             <#if error?has_content>aria-describedby="input-error-altcha"</#if>>
+            <#if altchaChallenge??>
+                <altcha-widget name="altcha" challenge="${altchaChallenge}" language="esoseska"
+                               auto="onload" configuration='{"hideFooter": true, "hideLogo": true}'
+                               data-label="${msg('captchaLabel')}" data-verifying="${msg('captchaVerifying')}"
+                               data-verified="${msg('captchaVerified')}" data-error="${msg('captchaWidgetError')}"
+                               data-expired="${msg('captchaWidgetExpired')}" data-verification-required="${msg('captchaRequired')}"
+                               data-wait-alert="${msg('captchaWait')}" data-loading="${msg('captchaLoading')}"
+                               data-verify="${msg('captchaVerify')}"></altcha-widget>
+                <noscript><p class="esoseska-note">${msg("captchaNoScript")}</p></noscript>
+            <#else>
+                <p class="esoseska-note" role="alert">${msg("captchaUnavailable")}</p>
+            </#if>
+        </div>
+        <div id="input-error-container-altcha">
+            <#if error?has_content>
+                <div class="${properties.kcFormHelperTextClass}" aria-live="polite">
+                    <div class="${properties.kcInputHelperTextClass}">
+                        <div class="${properties.kcInputHelperTextItemClass} ${properties.kcError}" id="input-error-altcha">
+                            <span class="${properties.kcInputErrorMessageClass}">${error}</span>
+                        </div>
+                    </div>
+                </div>
+            </#if>
+        </div>
+    </div>
+    <#if altchaChallenge??>
+        <script type="module" src="${url.resourcesPath}/js/captcha.js"></script>
     </#if>
 </#macro>

@@ -57,6 +57,8 @@
                     <input id="website" name="website" type="text" tabindex="-1" autocomplete="off" value=""/>
                 </div>
 
+                <@e.captcha/>
+
                 <div id="kc-form-buttons" class="${properties.kcFormButtonsClass!}">
                     <button class="${properties.kcButtonClass!} ${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!} ${properties.kcButtonLargeClass!}"
                             type="submit" id="kc-submit">${msg("inquirySend")}</button>

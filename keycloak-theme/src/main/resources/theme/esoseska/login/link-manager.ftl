@@ -34,6 +34,8 @@
                 <@e.textInput name="billPassword" value="" error=err type="password" autocomplete="off" maxlength="128"/>
             </@e.field>
 
+            <@e.captcha/>
+
             <div id="kc-form-buttons" class="${properties.kcFormButtonsClass!}">
                 <button class="${properties.kcButtonClass!} ${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!} ${properties.kcButtonLargeClass!}"
                         type="submit" id="kc-submit">${msg("linkManagerSubmit")}</button>

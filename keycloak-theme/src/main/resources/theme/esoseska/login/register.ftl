@@ -126,11 +126,7 @@
                 </div>
             </#if>
 
-            <#if recaptchaRequired?? && (recaptchaVisible!false)>
-                <div class="${properties.kcFormGroupClass!}">
-                    <div class="g-recaptcha" data-size="compact" data-sitekey="${recaptchaSiteKey}" data-action="${recaptchaAction}"></div>
-                </div>
-            </#if>
+            <@e.captcha/>
 
             <div id="kc-form-buttons" class="${properties.kcFormButtonsClass!}">
                 <button class="${properties.kcButtonClass!} ${properties.kcButtonPrimaryClass!} ${properties.kcButtonBlockClass!} ${properties.kcButtonLargeClass!}"

@@ -27,6 +27,7 @@ import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.InquiryRequest;
 import si.esoseska.keycloak.bridge.InquiryResult;
+import si.esoseska.keycloak.captcha.CaptchaProvider;
 import si.esoseska.keycloak.organization.ManagerOrganizations;
 
 /**
@@ -72,7 +73,8 @@ public final class InquiryResource {
         if (form.fromRobot()) {
             return page(new MultivaluedHashMap<>(), List.of(), "sent"); // tell a robot nothing useful
         }
-        List<FormMessage> errors = form.errors();
+        List<FormMessage> errors = new ArrayList<>(form.errors());
+        session.getProvider(CaptchaProvider.class).check(formData).ifPresent(errors::add);
         if (!errors.isEmpty()) {
             return page(formData, errors, null, Response.Status.BAD_REQUEST);
         }
@@ -241,6 +243,9 @@ public final class InquiryResource {
             if (csrf.hasKey()) {
                 forms.setAttribute("inquiryCsrf", csrf.token(visitNonce()));
             }
+            session.getProvider(CaptchaProvider.class)
+                    .challengeJson()
+                    .ifPresent(json -> forms.setAttribute(CaptchaProvider.ATTRIBUTE, json));
         }
         forms.setAttribute("managers", ManagerOrganizations.options(session));
         if (sentTo != null) {

@@ -3,6 +3,7 @@ package si.esoseska.keycloak.linking;
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jboss.logging.Logger;
@@ -15,6 +16,7 @@ import org.keycloak.models.utils.FormMessage;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.CorrelationIds;
 import si.esoseska.keycloak.bridge.VerifyRequest;
+import si.esoseska.keycloak.captcha.CaptchaProvider;
 import si.esoseska.keycloak.organization.ManagerOrganizations;
 import si.esoseska.keycloak.payer.Messages;
 import si.esoseska.keycloak.payer.PayerForm;
@@ -53,7 +55,9 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
         MultivaluedMap<String, String> formData = context.getHttpRequest().getDecodedFormParameters();
         PayerForm payer = PayerForm.read(formData);
         formData.remove(PayerForm.BILL_PASSWORD);
-        List<FormMessage> errors = payer.localErrors();
+        List<FormMessage> errors = new ArrayList<>(payer.localErrors());
+        // "Nisem robot" first: without the work no guess at a bill password reaches the bridge
+        context.getSession().getProvider(CaptchaProvider.class).check(formData).ifPresent(errors::add);
         if (!errors.isEmpty()) {
             context.challenge(page(context, formData, errors));
             return;
@@ -102,6 +106,10 @@ final class LinkManagerRequiredAction implements RequiredActionProvider {
             RequiredActionContext context, MultivaluedMap<String, String> formData, List<FormMessage> errors) {
         LoginFormsProvider form = context.form();
         errors.forEach(form::addError);
+        context.getSession()
+                .getProvider(CaptchaProvider.class)
+                .challengeJson()
+                .ifPresent(json -> form.setAttribute(CaptchaProvider.ATTRIBUTE, json));
         form.setAttribute("managers", ManagerOrganizations.options(context.getSession()));
         form.setAttribute(
                 "linkForm",

@@ -69,6 +69,12 @@ final class PayerCheckFormAction extends RegistrationFormAction {
             context.validationError(formData, errors);
             return;
         }
+        if (CaptchaFormAction.failed(context.getSession())) {
+            // no solved captcha: the form is refused at the captcha, and the bridge is not asked (no free guess)
+            context.error(Errors.INVALID_REGISTRATION);
+            context.validationError(formData, List.of());
+            return;
+        }
         PayerLinking.Outcome check = linking(context)
                 .verify(new VerifyRequest(
                         payer.managerId(),
