@@ -23,14 +23,16 @@ def inquiry_url(stack) -> str:
 
 
 def test_an_inquiry_reaches_the_managers_mailbox_with_the_sender_to_reply_to(stack, page, mail):
-    sender = f"vesna.{uuid.uuid4().hex[:8]}@example.si"
+    marker = uuid.uuid4().hex[:8]
+    sender = f"vesna.{marker}@example.si"
+    name = f"Vesna Zupan {marker}"  # the subject names the sender: this test's mail, not another test's
     page.goto(f"{stack.settings.keycloak_url}/realms/{REALM}/account")
     page.get_by_role("navigation").get_by_role("link", name="Povpraševanje").click()
     expect(page.get_by_role("heading", name="Povpraševanje")).to_be_visible()
     assert serious_accessibility_violations(page) == []
     screenshot(page, "10-inquiry")
 
-    page.get_by_label(label("Ime in priimek")).fill("Vesna Zupan")
+    page.get_by_label(label("Ime in priimek")).fill(name)
     page.get_by_label(label("E-naslov")).fill(sender)
     page.get_by_label(label("Upravnik")).select_option(label="Staninvest d.o.o.")
     page.get_by_label(label("Sporočilo")).fill("Pozdravljeni,\nkdaj bo v bloku zamenjano dvigalo?")
@@ -39,7 +41,7 @@ def test_an_inquiry_reaches_the_managers_mailbox_with_the_sender_to_reply_to(sta
     expect(page.get_by_role("status")).to_contain_text("Vaše povpraševanje smo poslali upravniku Staninvest d.o.o.")
     expect(page.get_by_role("status")).to_contain_text(sender)
     screenshot(page, "11-inquiry-sent")
-    message = mail.wait_for(MANAGER_MAIL, "Povpraševanje z eSoseske: Vesna Zupan")
+    message = mail.wait_for(MANAGER_MAIL, f"Povpraševanje z eSoseske: {name}")
     assert [reply_to["address"] for reply_to in message["replyTo"]] == [sender]
     assert "kdaj bo v bloku zamenjano dvigalo?" in message["text"]
 
