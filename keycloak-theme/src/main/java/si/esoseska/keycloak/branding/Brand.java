@@ -89,6 +89,16 @@ public final class Brand {
         return colour;
     }
 
+    /** The colour for hover and pressed states. */
+    public String getColourDark() {
+        return BrandColours.darker(colour, 0.75);
+    }
+
+    /** The colour as a light background. */
+    public String getColourTint() {
+        return BrandColours.tint(colour, 0.1);
+    }
+
     public String getTermsUrl() {
         return termsUrl;
     }

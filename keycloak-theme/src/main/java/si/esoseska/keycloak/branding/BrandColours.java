@@ -27,6 +27,25 @@ public final class BrandColours {
         return contrastWithWhite(hex) >= MIN_CONTRAST ? Optional.of(hex) : Optional.empty();
     }
 
+    /** The colour mixed with black (hover, pressed): {@code share} of the colour kept, 0..1. */
+    public static String darker(String hex, double share) {
+        return mix(hex, 0, share);
+    }
+
+    /** The colour mixed with white (light backgrounds): {@code share} of the colour kept, 0..1. */
+    public static String tint(String hex, double share) {
+        return mix(hex, 255, share);
+    }
+
+    private static String mix(String hex, int other, double share) {
+        StringBuilder out = new StringBuilder("#");
+        for (int at = 1; at < 7; at += 2) {
+            int c = Integer.parseInt(hex.substring(at, at + 2), 16);
+            out.append(String.format(Locale.ROOT, "%02x", Math.round(c * share + other * (1 - share))));
+        }
+        return out.toString();
+    }
+
     /** WCAG 2 contrast ratio of {@code #rrggbb} against white. */
     static double contrastWithWhite(String hex) {
         double luminance = 0.2126 * channel(hex, 1) + 0.7152 * channel(hex, 3) + 0.0722 * channel(hex, 5);

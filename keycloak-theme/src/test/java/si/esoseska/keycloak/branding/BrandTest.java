@@ -74,6 +74,13 @@ class BrandTest {
     }
 
     @Test
+    void hoverAndBackgroundShadesFollowTheColour() {
+        Brand brand = Brand.of("Staninvest", Map.of("brandColour", List.of("#1f5f8b")), PLATFORM);
+        assertEquals("#174768", brand.getColourDark());
+        assertEquals("#e9eff3", brand.getColourTint());
+    }
+
+    @Test
     void theHintedManagerWinsElseTheOnlyOneElseNone() {
         OrganizationModel staninvest = org("staninvest", true);
         OrganizationModel domovanje = org("domovanje", true);
