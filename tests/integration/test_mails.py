@@ -20,6 +20,7 @@ from devstack.layout import REALM
 
 from .browser_support import SCREENSHOTS, label
 from .keycloak_pages import Browserless
+from .test_inquiry_attacks import allowance  # noqa: F401  (fixture: inquiries earlier in the session count)
 from .test_registration import register
 
 pytestmark = pytest.mark.integration
@@ -191,7 +192,14 @@ def mail_mentioning(mail, address: str, text: str, timeout: float = 20) -> dict:
     raise AssertionError(f"no mail to {address} mentioning {text!r}")
 
 
-def test_the_inquiry_mail_to_the_manager_has_an_html_part_with_its_logo(stack, page, mail, chromium, manager_logo):
+def test_the_inquiry_mail_to_the_manager_has_an_html_part_with_its_logo(
+    stack,
+    page,
+    mail,
+    chromium,
+    manager_logo,
+    allowance,  # noqa: F811
+):
     sender = f"vesna.{uuid.uuid4().hex[:8]}@example.si"
     page.goto(f"{stack.settings.keycloak_url}/realms/{REALM}/esoseska-inquiry")
     page.get_by_label(label("Ime in priimek")).fill("Vesna Zupan")
