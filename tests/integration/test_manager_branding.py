@@ -11,8 +11,9 @@ from playwright.sync_api import Page, expect
 
 from devstack.layout import REALM
 
-from .browser_support import screenshot
+from .browser_support import TransferMeter, screenshot
 from .test_mails import STANINVEST_LOGO, manager_logo  # noqa: F401  (fixture)
+from .test_resident_page_weight import MOST_PER_PAGE
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +52,10 @@ def test_a_resident_from_staninvest_sees_its_name_logo_colour_and_terms(
     manager_logo,  # noqa: F811
 ):
     page.route(STANINVEST_LOGO, lambda route: route.fulfill(content_type="image/png", body=manager_logo))
+    meter = TransferMeter(page)
     page.goto(registration_url(stack, portal_client, manager_hint="staninvest"))
+    meter.settle()
+    assert meter.total() <= MOST_PER_PAGE, meter.responses()
     header = page.locator("header")
     expect(header).to_contain_text("Staninvest d.o.o.")
     assert header.locator("img").get_attribute("src") == STANINVEST_LOGO
