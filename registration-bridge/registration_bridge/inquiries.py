@@ -16,6 +16,7 @@ from email.utils import getaddresses
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .inquiry_mail import inquiry_html
 from .models import InquiryLog, Manager, utcnow
 from .settings import Settings
 
@@ -27,6 +28,9 @@ class Inquiry:
     email: str
     message: str
     client_ip: str | None
+    # the manager's look for the mail's HTML part (from Keycloak; inquiry_mail checks them)
+    logo_url: str | None = None
+    brand_colour: str | None = None
 
 
 # An address a reply can go to: ASCII (no SMTPUTF8 needed), nothing that could split a header (<>,"; space).
@@ -127,6 +131,17 @@ class InquiryDesk:
             message.set_content(
                 f"{inquiry.name} <{inquiry.email}> sprašuje prek portala eSoseska:\n\n{inquiry.message}\n\n"
                 f"Odgovorite na to sporočilo; odgovor prejme pošiljatelj.\n"
+            )
+            message.add_alternative(
+                inquiry_html(
+                    sender_name=inquiry.name,
+                    sender_email=inquiry.email,
+                    message=inquiry.message,
+                    manager_name=manager.name,
+                    logo_url=inquiry.logo_url,
+                    colour=inquiry.brand_colour,
+                ),
+                subtype="html",
             )
             raw = message.as_bytes()
         except (ValueError, TypeError, IndexError) as exc:  # a misconfigured From or a manager's odd address

@@ -28,8 +28,14 @@ class Received:
 
     @property
     def body(self) -> str:
-        """The decoded text, with line breaks as \\n (on the wire they are \\r\\n)."""
-        return self.message.get_content().replace("\r\n", "\n")
+        """The decoded plain text (of a multipart mail: its text/plain part), line breaks as \\n."""
+        return self.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+    @property
+    def html(self) -> str | None:
+        """The decoded text/html part, if the mail has one."""
+        part = self.message.get_body(("html",))
+        return None if part is None or part.get_content_type() != "text/html" else part.get_content()
 
 
 @dataclass

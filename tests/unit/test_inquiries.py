@@ -120,6 +120,33 @@ def test_the_message_is_in_the_body_with_its_line_breaks(send, smtp):
     assert "ana@example.si" in body
 
 
+def test_the_mail_has_an_html_part_with_the_managers_logo_and_the_message(send, smtp):
+    logo = "https://www.staninvest.example/logo.png"
+    assert send(message="Pozdravljeni,\nkdaj?", logo_url=logo, brand_colour="#1f5f8b").status_code == 202
+    html = smtp.received[0].html
+    assert html is not None and "<style" not in html
+    assert 'role="presentation"' in html
+    assert f'<img src="{logo}" alt="{MANAGER_NAME}"' in html
+    assert "Pozdravljeni,<br>kdaj?" in html
+    assert "background-color:#f2f4f7;border-left:4px solid #1f5f8b" in html
+
+
+def test_what_the_visitor_typed_is_text_in_the_html_part(send, smtp):
+    send(message='<a href="https://phish.example">Plačaj</a> & <script>x()</script>')
+    html = smtp.received[0].html
+    assert "<script>" not in html and 'href="https://phish.example"' not in html
+    assert "&lt;a href=&quot;https://phish.example&quot;&gt;Plačaj&lt;/a&gt; &amp; &lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("logo", ["javascript:alert(1)", "/relative/logo.png", 'https://x.example/" onerror="x'])
+def test_a_logo_that_is_not_a_web_address_gives_the_managers_name_instead(send, smtp, logo):
+    send(logo_url=logo, brand_colour="red")
+    html = smtp.received[0].html
+    assert "<img" not in html and 'onerror="' not in html
+    assert f">{MANAGER_NAME}</p>" in html
+    assert "#0b5cad" in html
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [("Ana\nNovak", "invalid_characters"), ("Ana\x07Novak", "invalid_characters"), ("A" * 201, "too_long")],

@@ -140,7 +140,8 @@ def test_the_add_manager_links_codes_can_not_be_redeemed():
     assert link["publicClient"] is False and "secret" not in link
     assert link["clientAuthenticatorType"] == "client-secret"
     assert (
-        "redirect_uri=${KEYCLOAK_PUBLIC_URL:http://localhost:8080}%2Frealms%2Fesoseska%2Faccount%2F" in link["baseUrl"]
+        "redirect_uri=${KEYCLOAK_PUBLIC_URL:http://localhost:8080}%2Frealms%2Fesoseska%2Fesoseska-account-return"
+        in link["baseUrl"]
     )
 
 

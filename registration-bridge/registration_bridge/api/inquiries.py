@@ -23,6 +23,9 @@ FIELDS = {
     "message": Field(4000, required=True, multiline=True),
     "client_ip": Field(64),
     "locale": Field(16),
+    # the manager's look for the mail (its organization's logoUrl and brandColour, or the platform's)
+    "logo_url": Field(2000),
+    "brand_colour": Field(16),
 }
 MAX_MESSAGE = 2000
 
@@ -53,7 +56,15 @@ def send_inquiry():
     if errors:
         return jsonify(ok=False, errors=errors), 400
 
-    inquiry = Inquiry(manager.id, body["name"].strip(), body["email"].strip(), body["message"], body.get("client_ip"))
+    inquiry = Inquiry(
+        manager.id,
+        body["name"].strip(),
+        body["email"].strip(),
+        body["message"],
+        body.get("client_ip"),
+        body.get("logo_url"),
+        body.get("brand_colour"),
+    )
     try:
         InquiryDesk(db_session(), settings()).send(inquiry, manager)
     except RateLimited:

@@ -259,6 +259,8 @@ SPEC = {
                                 "message": _string(4000, NO_CONTROL_BUT_LINE_BREAKS),
                                 "client_ip": _string(64),
                                 "locale": _string(16),
+                                "logo_url": _string(2000),
+                                "brand_colour": _string(16),
                                 "request_id": _string(64),
                             },
                             ["manager_id", "name", "email", "message"],

@@ -119,10 +119,16 @@
     </script>
 </head>
 
-<body id="keycloak-bg" class="${properties.kcBodyClass!}" data-page-id="login-${pageId}">
+<#-- brand: the manager the resident came from, or the platform (si.esoseska.keycloak.branding.LoginBrand) -->
+<#assign managerBrand = (brand?? && brand.manager)>
+<body id="keycloak-bg" class="${properties.kcBodyClass!}" data-page-id="login-${pageId}"<#if managerBrand> style="--brand-colour:${brand.colour};--brand-colour-dark:${brand.colourDark};--brand-tint:${brand.colourTint}"</#if>>
 <div class="${properties.kcLogin!}">
   <header id="kc-header" class="esoseska-header">
+    <#if managerBrand>
+    <div id="kc-header-wrapper" class="esoseska-brand"><#if brand.logoUrl??><img class="esoseska-logo esoseska-logo-manager" src="${brand.logoUrl}" alt="" height="40"></#if><span class="esoseska-brand-name">${brand.name}</span></div>
+    <#else>
     <div id="kc-header-wrapper" class="esoseska-brand"><@e.logo/><span class="esoseska-brand-name">${kcSanitize(msg("loginTitleHtml",(realm.displayNameHtml!'')))?no_esc}</span></div>
+    </#if>
   </header>
   <div class="${properties.kcLoginContainer!}">
     <main class="${properties.kcLoginMain!}">

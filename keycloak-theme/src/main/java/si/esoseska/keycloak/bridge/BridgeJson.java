@@ -39,6 +39,8 @@ public final class BridgeJson {
         body.put("message", Objects.toString(request.message(), ""));
         putIfPresent(body, "client_ip", request.clientIp());
         putIfPresent(body, "locale", request.locale());
+        putIfPresent(body, "logo_url", request.logoUrl());
+        putIfPresent(body, "brand_colour", request.brandColour());
         return bytes(body);
     }
 

@@ -23,11 +23,13 @@ import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.utils.FormMessage;
+import si.esoseska.keycloak.branding.Brand;
 import si.esoseska.keycloak.bridge.BridgeProvider;
 import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.InquiryRequest;
 import si.esoseska.keycloak.bridge.InquiryResult;
 import si.esoseska.keycloak.captcha.CaptchaProvider;
+import si.esoseska.keycloak.mail.BrandedEmailTemplateProvider;
 import si.esoseska.keycloak.organization.ManagerOrganizations;
 
 /**
@@ -78,6 +80,8 @@ public final class InquiryResource {
         if (!errors.isEmpty()) {
             return page(formData, errors, null, Response.Status.BAD_REQUEST);
         }
+        Brand brand =
+                BrandedEmailTemplateProvider.brandOf(session, ManagerOrganizations.enabled(session, form.managerId()));
         InquiryResult result;
         try {
             result = session.getProvider(BridgeProvider.class)
@@ -88,7 +92,9 @@ public final class InquiryResource {
                             form.email(),
                             form.message(),
                             session.getContext().getConnection().getRemoteAddr(),
-                            session.getContext().resolveLocale(null).toLanguageTag()));
+                            session.getContext().resolveLocale(null).toLanguageTag(),
+                            brand.getLogoUrl(),
+                            brand.getColour()));
         } catch (BridgeUnavailableException e) {
             LOG.warnf("inquiry could not be sent: %s", e.getMessage());
             return page(formData, List.of(new FormMessage(null, "inquiryUnavailable")), null);

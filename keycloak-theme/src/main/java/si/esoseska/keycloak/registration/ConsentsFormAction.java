@@ -8,11 +8,13 @@ import org.keycloak.authentication.ValidationContext;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
+import si.esoseska.keycloak.branding.Brand;
+import si.esoseska.keycloak.branding.LoginBrand;
 
 /**
- * The consents of the registration form: links to the terms of business and privacy rules (realm attributes
- * {@code termsUrl}, {@code privacyUrl}), the optional prize-game consent when a campaign is configured (realm
- * attributes {@code prizeGameCampaign}, {@code prizeGameTermsUrl}), and on success the time of each consent on
+ * The consents of the registration form: links to the terms of business and privacy rules (those of the manager
+ * the resident came from, else the realm attributes {@code termsUrl}, {@code privacyUrl}: LoginBrand), the optional
+ * prize-game consent when a campaign is configured (realm attributes {@code prizeGameCampaign}, {@code prizeGameTermsUrl}), and on success the time of each consent on
  * the user ({@code terms_accepted_at}, {@code prize_game_consent}, {@code prize_game_consent_at}).
  * That the terms were accepted at all is checked by Keycloak's own terms-and-conditions action.
  */
@@ -32,8 +34,9 @@ final class ConsentsFormAction extends RegistrationFormAction {
     @Override
     public void buildPage(FormContext context, LoginFormsProvider form) {
         RealmModel realm = context.getRealm();
-        form.setAttribute(TERMS_URL, orHash(realm.getAttribute(TERMS_URL)));
-        form.setAttribute(PRIVACY_URL, orHash(realm.getAttribute(PRIVACY_URL)));
+        Brand brand = LoginBrand.of(context.getSession(), realm, context.getAuthenticationSession());
+        form.setAttribute(TERMS_URL, orHash(brand.getTermsUrl()));
+        form.setAttribute(PRIVACY_URL, orHash(brand.getPrivacyUrl()));
         String campaign = realm.getAttribute(PRIZE_GAME_CAMPAIGN);
         if (campaign != null && !campaign.isBlank()) {
             form.setAttribute(

@@ -8,7 +8,7 @@ import org.keycloak.sessions.AuthenticationSessionModel;
  * The manager a resident came from: the client attribute {@code esoseska.manager} of a manager's own portal
  * client, or else a {@code manager_hint} parameter on the authorization request.
  */
-final class ManagerHint {
+public final class ManagerHint {
 
     static final String CLIENT_ATTRIBUTE = "esoseska.manager";
     /** Keycloak keeps authorization-request parameters it does not know as client notes with this prefix. */
@@ -16,7 +16,7 @@ final class ManagerHint {
 
     private ManagerHint() {}
 
-    static Optional<String> of(AuthenticationSessionModel authSession) {
+    public static Optional<String> of(AuthenticationSessionModel authSession) {
         if (authSession == null) {
             return Optional.empty();
         }

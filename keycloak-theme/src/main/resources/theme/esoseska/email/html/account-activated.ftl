@@ -1,4 +1,6 @@
 <#import "template.ftl" as layout>
-<@layout.emailLayout>
-${kcSanitize(msg("accountActivatedBodyHtml", (user.firstName)!"", loginUrl))?no_esc}
+<@layout.emailLayout preheader=msg("accountActivatedIntro")>
+<@layout.p><#if (user.firstName)?has_content>${msg("emailGreetingName", user.firstName)}<#else>${msg("emailGreeting")}</#if></@layout.p>
+<@layout.p>${msg("accountActivatedIntro")}</@layout.p>
+<@layout.button href=loginUrl label=msg("accountActivatedButton")/>
 </@layout.emailLayout>
