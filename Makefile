@@ -13,6 +13,8 @@ CHROMIUM := /usr/bin/chromium
 # the tests start throwaway PostgreSQL clusters (bridge on PostgreSQL, Keycloak in production mode) with Debian's
 # server binaries; devstack/postgres.py takes the newest /usr/lib/postgresql/<major>/bin
 POSTGRES := /usr/lib/postgresql/15/bin/postgres
+# the load balancer of `make cluster` and its test (deploy/haproxy/esoseska-cluster.cfg), Debian's package
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `docker compose` for the tests of docker-compose.yml (`config` only: no Docker engine needed). Debian packages only
 # the old docker-compose 1.29, so the plugin is built from the Go module proxy, in the version pinned here.
@@ -24,12 +26,21 @@ export ESOSESKA_DOCKER_CONFIG := $(abspath $(DOCKER_CONFIG_DIR))
 # the figures the tests record (tests/figures.py), written at the end of each pytest run
 FIGURES := var/reports/figures.json
 
-.PHONY: setup run test lint format test-java test-python test-unit test-integration bench audit reset clean realm
+.PHONY: setup run cluster test-cluster test lint format test-java test-python test-unit test-integration bench audit reset clean realm
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
+
+# the scaled-out stack on loopback until Ctrl-C: PostgreSQL, two Keycloak nodes (production mode, one Infinispan
+# cluster), two bridge replicas, HAProxy in front of each pair (devstack/cluster.py, docs/operations.md)
+cluster: setup $(POSTGRES) $(HAPROXY)
+	$(VENV)/bin/python -m devstack cluster
+
+# the cluster's own test: Keycloak nodes and bridge replicas killed with SIGKILL mid-burst (4-8 minutes)
+test-cluster: setup $(POSTGRES) $(HAPROXY)
+	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration/test_cluster.py
 
 # side by side on the 2 cores (make -j): the parts of setup, then lint, JUnit, the unit and the integration tests (the
 # integration tests wait on Keycloak much of the time); -O prints each part's output in one piece when it ends, and
@@ -122,6 +133,10 @@ $(CHROMIUM):
 $(POSTGRES):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql || \
 	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
+$(HAPROXY):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy || \
+	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy)
 
 $(PROVIDER_JAR): $(PROVIDER_SOURCES)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package
