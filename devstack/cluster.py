@@ -290,11 +290,18 @@ Data and logs: {settings.var_dir}
 """,
             flush=True,
         )
-        while all(service.running for service in cluster.services):
+        # a node or replica that stops is reported, and the others go on (that is what the cluster is for)
+        reported: set[str] = set()
+        while any(service.running for service in cluster.services):
+            for service in cluster.services:
+                if not service.running and service.name not in reported:
+                    reported.add(service.name)
+                    print(
+                        f"{service.name} stopped; last lines of {service.log_path}:",
+                        service.log_tail(),
+                        file=sys.stderr,
+                    )
             time.sleep(1)
-        for service in cluster.services:
-            if not service.running:
-                print(f"{service.name} stopped; last lines of {service.log_path}:", service.log_tail(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
