@@ -38,7 +38,7 @@ run: setup
 cluster: setup $(POSTGRES) $(HAPROXY)
 	$(VENV)/bin/python -m devstack cluster
 
-# the cluster's own test: Keycloak nodes and bridge replicas killed with SIGKILL mid-burst (4-8 minutes)
+# the cluster's test alone (test-integration runs it too): nodes and replicas killed with SIGKILL mid-burst
 test-cluster: setup $(POSTGRES) $(HAPROXY)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration/test_cluster.py
 
@@ -47,7 +47,7 @@ test-cluster: setup $(POSTGRES) $(HAPROXY)
 # any part that fails fails `make test` after the others have ended
 # one part after the other: run side by side on 2 cores, the unit tests pushed registrations past Keycloak's 3 s
 # wait for the bridge (a flaky failure, not a faster suite)
-test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
+test: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	rm -f $(FIGURES)
 	$(MAKE) --no-print-directory lint test-java test-unit test-integration
 
@@ -67,14 +67,14 @@ format: $(VENV)/.installed
 test-java:
 	$(MVN) -f keycloak-theme/pom.xml verify
 
-test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
+test-python: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	$(VENV)/bin/python -m pytest
 
 # the two halves of test-python, as `make test` runs them side by side (each adds its figures to $(FIGURES))
 test-unit: setup $(POSTGRES) $(COMPOSE_INSTALLED)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/unit
 
-test-integration: setup $(CHROMIUM) $(POSTGRES)
+test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
