@@ -9,8 +9,10 @@ built once (`kc.sh build`, with our provider): the second node's home starts fro
 from __future__ import annotations
 
 import dataclasses
+import random
 import shutil
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ HAPROXY_CONFIG = ROOT / "deploy" / "haproxy" / "esoseska-cluster.cfg"
 # does not change the cluster) finds the other nodes through the database. In 26.7 both are options of `start`, not
 # of `kc.sh build` (the build ignores them): the nodes run the production build of devstack's single-node stack.
 CLUSTER_CACHE_OPTIONS = ("--cache=ispn", "--cache-stack=jdbc-ping")
+FD_SOCK2_OFFSET = 50000  # JGroups' failure detection listens on the transport port + this
 NODES = ("node-a", "node-b")  # the server names in HAPROXY_CONFIG
 REPLICAS = ("replica-a", "replica-b")
 
@@ -46,7 +49,7 @@ class ClusterPorts:
     # per node (NODES) and per replica (REPLICAS)
     node_http: tuple[int, ...]
     node_management: tuple[int, ...]
-    node_transport: tuple[int, ...]  # JGroups; its failure detection takes this port + 100 too (FD_SOCK2)
+    node_transport: tuple[int, ...]  # JGroups; its failure detection (FD_SOCK2) listens on this port + 50000
     replica: tuple[int, ...]
     replica_metrics: tuple[int, ...]
 
@@ -76,13 +79,35 @@ class ClusterPorts:
         single = [f.name for f in dataclasses.fields(cls) if f.type == "int"]
         per_node = [f.name for f in dataclasses.fields(cls) if f.type != "int"]
         ports = iter(free_ports(len(single) + 2 * len(per_node)))
-        return cls(**{name: next(ports) for name in single}, **{name: (next(ports), next(ports)) for name in per_node})
+        chosen = {name: next(ports) for name in single} | {name: (next(ports), next(ports)) for name in per_node}
+        return cls(**{**chosen, "node_transport": transport_ports(2)})
 
     def all(self) -> list[int]:
         found = []
         for value in dataclasses.astuple(self):
             found += list(value) if isinstance(value, tuple) else [value]
         return found
+
+
+def transport_ports(count: int) -> tuple[int, ...]:
+    """Free JGroups ports whose FD_SOCK2 port (+ 50000) is free too: a free port of the system's ephemeral range has
+    none (past 65535), and without FD_SOCK2 a killed node is noticed only by FD_ALL3's timeout (tens of seconds)."""
+    found: list[int] = []
+    for port in random.sample(range(10000, 15000), 5000):
+        if all(_bindable(p) for p in (port, port + FD_SOCK2_OFFSET)):
+            found.append(port)
+            if len(found) == count:
+                return tuple(found)
+    raise RuntimeError("no free JGroups ports between 10000 and 15000")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,19 @@ def wait_until_served(cluster: Cluster, timeout: float = 120, steady: float = 6)
     raise AssertionError(f"no Keycloak node steadily ready behind the load balancer after {timeout} s")
 
 
+def wait_until_node_serves(cluster: Cluster, node: str, timeout: float = 60) -> None:
+    url = f"{cluster.settings.keycloak_url}/realms/{REALM}/.well-known/openid-configuration"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=5).headers.get("X-Esoseska-Node") == node:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"the load balancer sent nothing to {node} in {timeout} s")
+
+
 def register_again_where_absent(admin, cluster, client, forms: list[dict]) -> int:
     """What a resident does after an error page: registers again (once the orphan claim, if any, may be released)."""
     time.sleep(ORPHAN_CLAIM_AGE_SECONDS + 0.5)
@@ -320,7 +333,8 @@ def test_a_keycloak_node_killed_mid_burst_leaves_whole_registrations_and_rejoins
     while time.monotonic() < deadline and 2 not in cluster_views(victim.log_path)[views_before:]:
         time.sleep(1)
     assert 2 in cluster_views(victim.log_path)[views_before:], victim.log_tail()
-    # the load balancer sends new residents to it again
+    # the load balancer sends new residents to it again, once its checks (rise 2) find it ready
+    wait_until_node_serves(cluster, victim_name)
     served = Counter()
     for payer in make_payers(cluster, 4):
         resident, values = Resident(cluster, client), form(payer, "back")
