@@ -71,7 +71,7 @@ test-python: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	$(VENV)/bin/python -m pytest
 
 # the two halves of test-python, as `make test` runs them side by side (each adds its figures to $(FIGURES))
-test-unit: setup $(POSTGRES) $(COMPOSE_INSTALLED)
+test-unit: setup $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/unit
 
 test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
