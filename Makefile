@@ -16,6 +16,8 @@ CHROMIUM := /usr/bin/chromium
 # the tests start throwaway PostgreSQL clusters (bridge on PostgreSQL, Keycloak in production mode) with Debian's
 # server binaries; devstack/postgres.py takes the newest /usr/lib/postgresql/<major>/bin
 POSTGRES := /usr/lib/postgresql/15/bin/postgres
+# the load balancer of `make cluster` and its test (deploy/haproxy/esoseska-cluster.cfg), Debian's package
+HAPROXY := /usr/sbin/haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # `docker compose` for the tests of docker-compose.yml (`config` only: no Docker engine needed). Debian packages only
 # the old docker-compose 1.29, so the plugin is built from the Go module proxy, in the version pinned here.
@@ -27,19 +29,28 @@ export ESOSESKA_DOCKER_CONFIG := $(abspath $(DOCKER_CONFIG_DIR))
 # the figures the tests record (tests/figures.py), written at the end of each pytest run
 FIGURES := var/reports/figures.json
 
-.PHONY: setup run test lint format test-java test-python test-unit test-integration bench audit reset clean realm
+.PHONY: setup run cluster test-cluster test lint format test-java test-python test-unit test-integration bench audit reset clean realm
 
 setup: $(VENV)/.installed node_modules/.installed $(KEYCLOAK_DIST)/bin/kc.sh $(PROVIDER_JAR)
 
 run: setup
 	$(VENV)/bin/python -m devstack run
 
+# the scaled-out stack on loopback until Ctrl-C: PostgreSQL, two Keycloak nodes (production mode, one Infinispan
+# cluster), two bridge replicas, HAProxy in front of each pair (devstack/cluster.py, docs/operations.md)
+cluster: setup $(POSTGRES) $(HAPROXY)
+	$(VENV)/bin/python -m devstack cluster
+
+# the cluster's test alone (test-integration runs it too): nodes and replicas killed with SIGKILL mid-burst
+test-cluster: setup $(POSTGRES) $(HAPROXY)
+	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration/test_cluster.py
+
 # side by side on the 2 cores (make -j): the parts of setup, then lint, JUnit, the unit and the integration tests (the
 # integration tests wait on Keycloak much of the time); -O prints each part's output in one piece when it ends, and
 # any part that fails fails `make test` after the others have ended
 # one part after the other: run side by side on 2 cores, the unit tests pushed registrations past Keycloak's 3 s
 # wait for the bridge (a flaky failure, not a faster suite)
-test: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
+test: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	rm -f $(FIGURES)
 	$(MAKE) --no-print-directory lint test-java test-unit test-integration
 
@@ -59,14 +70,14 @@ format: $(VENV)/.installed
 test-java: $(ALTCHA_WIDGET)
 	$(MVN) -f keycloak-theme/pom.xml verify
 
-test-python: setup $(CHROMIUM) $(POSTGRES) $(COMPOSE_INSTALLED)
+test-python: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	$(VENV)/bin/python -m pytest
 
 # the two halves of test-python, as `make test` runs them side by side (each adds its figures to $(FIGURES))
-test-unit: setup $(POSTGRES) $(COMPOSE_INSTALLED)
+test-unit: setup $(POSTGRES) $(HAPROXY) $(COMPOSE_INSTALLED)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/unit
 
-test-integration: setup $(CHROMIUM) $(POSTGRES)
+test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
@@ -130,6 +141,10 @@ $(POSTGRES):
 $(ALTCHA_WIDGET): node_modules/.installed
 	mkdir -p $(dir $@)
 	cp node_modules/altcha/dist/main/altcha.min.js node_modules/altcha/LICENSE.txt $(dir $@)
+
+$(HAPROXY):
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy || \
+	  ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy)
 
 $(PROVIDER_JAR): $(PROVIDER_SOURCES) $(ALTCHA_WIDGET)
 	$(MVN) -f keycloak-theme/pom.xml -DskipTests package

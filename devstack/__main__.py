@@ -1,5 +1,6 @@
 """`python -m devstack run`: the dev stack in the foreground until Ctrl-C (what `make run` does); `python -m devstack
-otp <e-mail>`: the current OTP of a demo staff member of the desk."""
+otp <e-mail>`: the current OTP of a demo staff member of the desk; `python -m devstack cluster`: two Keycloak nodes
+and two bridge replicas behind HAProxy (devstack/cluster.py, `make cluster`)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,11 @@ def otp(email: str) -> int:
 if __name__ == "__main__":
     if sys.argv[1:] == ["run"]:
         sys.exit(run())
+    if sys.argv[1:] == ["cluster"]:
+        from .cluster import run as run_cluster
+
+        sys.exit(run_cluster())
     if len(sys.argv) == 3 and sys.argv[1] == "otp":
         sys.exit(otp(sys.argv[2]))
-    print("usage: python -m devstack run | python -m devstack otp <demo staff e-mail>", file=sys.stderr)
+    print("usage: python -m devstack run | cluster | otp <demo staff e-mail>", file=sys.stderr)
     sys.exit(2)

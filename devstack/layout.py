@@ -65,17 +65,22 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        """Different free ports: all are held open until all are chosen, so none is handed out twice."""
-        sockets = []
-        try:
-            for _ in fields(cls):
-                s = socket.socket()
-                s.bind(("127.0.0.1", 0))
-                sockets.append(s)
-            return cls(*(s.getsockname()[1] for s in sockets))
-        finally:
-            for s in sockets:
-                s.close()
+        """Different free ports (free_ports)."""
+        return cls(*free_ports(len(fields(cls))))
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports: all are held open until all are chosen, so none is handed out twice."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def free_port() -> int:

@@ -71,6 +71,10 @@ class StackSettings:
     # plain HTTP on loopback); None: start-dev with its own file database under var_dir (make run)
     keycloak_database: KeycloakDatabase | None = None
     bridge_database_url: str | None = None  # None: SQLite under var_dir
+    # production mode: more options of `start` (a cluster node's cache and its transport address)
+    keycloak_start_options: tuple[str, ...] = ()
+    # the address residents use, when it is not Keycloak's own port (a cluster node behind the load balancer)
+    keycloak_public_url: str | None = None
 
     @property
     def production(self) -> bool:
@@ -78,7 +82,7 @@ class StackSettings:
 
     @property
     def keycloak_url(self) -> str:
-        return f"http://localhost:{self.ports.keycloak}"
+        return self.keycloak_public_url or f"http://localhost:{self.ports.keycloak}"
 
     @property
     def bridge_url(self) -> str:
@@ -162,48 +166,9 @@ class Stack:
             ready=http_ok(f"http://127.0.0.1:{s.ports.mail_web}/email"),
             ready_timeout=30,
         )
-        self.bridge = Service(
-            "registration bridge",
-            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge}"],
-            env={
-                **s.bridge_environment(),
-                "BRIDGE_ROLE": "callbacks",
-                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_metrics}",
-                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-callbacks"),
-            },  # one folder per gunicorn
-            cwd=ROOT,
-            log_path=s.logs / "bridge.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge}/healthz"),
-            ready_timeout=30,
-        )
-        self.bridge_admin = Service(
-            "registration bridge admin API",
-            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.bridge_admin}"],
-            env={
-                **s.bridge_environment(),
-                "BRIDGE_ROLE": "admin",
-                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.bridge_admin_metrics}",
-                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-admin"),
-            },
-            cwd=ROOT,
-            log_path=s.logs / "bridge-admin.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.bridge_admin}/healthz"),
-            ready_timeout=30,
-        )
-        self.desk = Service(
-            "manager's desk",
-            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{s.ports.desk}"],
-            env={
-                **s.bridge_environment(),
-                "BRIDGE_ROLE": "desk",
-                "BRIDGE_METRICS_BIND": f"127.0.0.1:{s.ports.desk_metrics}",
-                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / "metrics-desk"),
-            },
-            cwd=ROOT,
-            log_path=s.logs / "desk.log",
-            ready=http_ok(f"http://127.0.0.1:{s.ports.desk}/healthz"),
-            ready_timeout=30,
-        )
+        self.bridge = self.bridge_service("callbacks", s.ports.bridge, s.ports.bridge_metrics)
+        self.bridge_admin = self.bridge_service("admin", s.ports.bridge_admin, s.ports.bridge_admin_metrics)
+        self.desk = self.bridge_service("desk", s.ports.desk, s.ports.desk_metrics)
         self.portal = Service(
             "reference portal",
             [
@@ -244,6 +209,30 @@ class Stack:
             ready_timeout=600,  # a cold start (schema, master realm, import) on 2 busy cores took 245 s
         )
 
+    def bridge_service(self, role: str, port: int, metrics_port: int, replica: str = "") -> Service:
+        """A gunicorn of the bridge in one BRIDGE_ROLE on `port`; `replica` names a second one of the same role."""
+        s = self.settings
+        suffix = f"-{replica}" if replica else ""
+        title, log_name = {
+            "callbacks": ("registration bridge", "bridge"),
+            "admin": ("registration bridge admin API", "bridge-admin"),
+            "desk": ("manager's desk", "desk"),
+        }[role]
+        return Service(
+            f"{title} {replica}".strip(),
+            [VENV_BIN / "gunicorn", "--config", BRIDGE_GUNICORN_CONF, "--bind", f"127.0.0.1:{port}"],
+            env={
+                **s.bridge_environment(),
+                "BRIDGE_ROLE": role,
+                "BRIDGE_METRICS_BIND": f"127.0.0.1:{metrics_port}",
+                "PROMETHEUS_MULTIPROC_DIR": str(s.var_dir / f"metrics-{role}{suffix}"),
+            },  # one folder per gunicorn
+            cwd=ROOT,
+            log_path=s.logs / f"{log_name}{suffix}.log",
+            ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
+            ready_timeout=30,
+        )
+
     def _keycloak_command(self) -> list:
         s = self.settings
         kc, ports = (
@@ -263,6 +252,7 @@ class Stack:
             f"--hostname={s.keycloak_url}",
             "--hostname-strict=true",
             "--import-realm",
+            *s.keycloak_start_options,
         ]
 
     def _keycloak_database_environment(self) -> dict[str, str]:
