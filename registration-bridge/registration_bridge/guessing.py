@@ -69,7 +69,7 @@ _FAILED = text(FAILED_OUTCOMES_SQL)  # as the partial indexes of models.py say i
 _NETWORK_FAILURES = select(func.count()).where(
     _FAILED, VerificationAttempt.client_network == bindparam("network"), VerificationAttempt.at >= bindparam("since")
 )
-_UNLOCKED_LATER = (
+UNLOCKED_LATER = (
     select(PayerUnlock.id)
     .where(
         PayerUnlock.manager_id == VerificationAttempt.manager_id,
@@ -83,7 +83,7 @@ _PAYER_FAILURES = select(func.count(), func.max(VerificationAttempt.at)).where(
     VerificationAttempt.payer_code == bindparam("payer_code"),
     _FAILED,
     VerificationAttempt.at >= bindparam("since"),
-    ~_UNLOCKED_LATER,
+    ~UNLOCKED_LATER,
 )  # an unlock forgives the failures before it
 # All failures of the last hour, counted no further than the threshold (a flood must not make counting slow)
 _OVERALL_FAILURES = select(func.count()).select_from(

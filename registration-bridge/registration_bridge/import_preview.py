@@ -175,9 +175,9 @@ def _repeated_codes(session: Session, upload_id: str, errors: RowErrors) -> None
 
 
 def _forget_old_uploads(session: Session) -> None:
-    old = select(PayerUpload.id).where(PayerUpload.created_at < utcnow() - UPLOAD_LIFETIME)
-    session.execute(delete(PayerUploadRow).where(PayerUploadRow.upload_id.in_(old)))
-    session.execute(delete(PayerUpload).where(PayerUpload.created_at < utcnow() - UPLOAD_LIFETIME))
+    expired = PayerUpload.created_at < utcnow() - UPLOAD_LIFETIME
+    session.execute(delete(PayerUploadRow).where(PayerUploadRow.upload_id.in_(select(PayerUpload.id).where(expired))))
+    session.execute(delete(PayerUpload).where(expired))
 
 
 def _upload(session: Session, manager_id: str, upload_id: str) -> PayerUpload | None:
@@ -198,7 +198,7 @@ def _is_uuid(value: str) -> bool:
 
 
 def _in_upload(upload_id: str):
-    return and_(_staged.c.upload_id == upload_id)
+    return _staged.c.upload_id == upload_id
 
 
 def _registry_row(manager_id: str):
@@ -232,6 +232,11 @@ def _counts(session: Session, manager_id: str, upload_id: str) -> tuple[int, int
     )
     missing = session.scalar(select(func.count()).select_from(_payers).where(_missing(manager_id, upload_id)))
     return new or 0, changed or 0, missing or 0
+
+
+def pending(session: Session, manager_id: str, upload_id: str) -> bool:
+    """Whether the upload of this manager is still there to apply (one row read: not the preview's counts)."""
+    return _upload(session, manager_id, upload_id) is not None
 
 
 def preview_of(session: Session, manager_id: str, upload_id: str) -> ImportPreview | None:

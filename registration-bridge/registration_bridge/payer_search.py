@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text, union
 from sqlalchemy.orm import Session
 
-from .guessing import GuessingGuard
-from .models import FAILED_OUTCOMES_SQL, Claim, Payer, PayerUnlock, VerificationAttempt, utcnow
+from .guessing import UNLOCKED_LATER, GuessingGuard
+from .models import FAILED_OUTCOMES_SQL, Claim, Payer, VerificationAttempt, utcnow
 from .payer_accounts import normalize_payer_code
 from .retention import truncated_ip
 from .settings import Settings
@@ -147,15 +147,6 @@ def _status(
 
 def _failures(session: Session, settings: Settings, manager_id: str, payer_code: str, now: datetime) -> list[datetime]:
     """The times of the code's failures that count now (within the window, after its last unlock), oldest first."""
-    unlocked_after = (
-        select(PayerUnlock.id)
-        .where(
-            PayerUnlock.manager_id == manager_id,
-            PayerUnlock.payer_code == payer_code,
-            PayerUnlock.at > VerificationAttempt.at,
-        )
-        .exists()
-    )
     return [
         _aware(at)
         for at in session.scalars(
@@ -165,7 +156,7 @@ def _failures(session: Session, settings: Settings, manager_id: str, payer_code:
                 VerificationAttempt.payer_code == payer_code,
                 text(FAILED_OUTCOMES_SQL),
                 VerificationAttempt.at >= now - timedelta(hours=settings.payer_failure_window_hours),
-                ~unlocked_after,
+                ~UNLOCKED_LATER,
             )
             .order_by(VerificationAttempt.at)
         )

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from .audit import IMPORT_PAYERS
-from .models import FAILED_OUTCOMES_SQL, AuditEntry, Claim, Payer, PayerUnlock, VerificationAttempt, utcnow
+from .guessing import UNLOCKED_LATER
+from .models import FAILED_OUTCOMES_SQL, AuditEntry, Claim, Payer, VerificationAttempt, utcnow
 from .settings import Settings
 
 
@@ -59,22 +60,13 @@ def overview(session: Session, settings: Settings, manager_id: str, now: datetim
 def locked_codes(session: Session, settings: Settings, manager_id: str, now: datetime) -> int:
     """Payer codes with as many failures within the window (after their last unlock) as lock them
     (guessing.GuessingGuard's rule)."""
-    unlocked_later = (
-        select(PayerUnlock.id)
-        .where(
-            PayerUnlock.manager_id == VerificationAttempt.manager_id,
-            PayerUnlock.payer_code == VerificationAttempt.payer_code,
-            PayerUnlock.at > VerificationAttempt.at,
-        )
-        .exists()
-    )
     locked = (
         select(VerificationAttempt.payer_code)
         .where(
             text(FAILED_OUTCOMES_SQL),
             VerificationAttempt.at >= now - timedelta(hours=settings.payer_failure_window_hours),
             VerificationAttempt.manager_id == manager_id,
-            ~unlocked_later,
+            ~UNLOCKED_LATER,  # an unlock forgives the failures before it, as for the check
         )
         .group_by(VerificationAttempt.payer_code)
         .having(func.count() >= settings.payer_max_failures)

@@ -82,30 +82,31 @@ class ResidentAccounts:
                 return
             first += batch
 
-    def user_label(self, user_id: str) -> str | None:
-        """Name and e-mail of an account, for the pages (None: no such account)."""
+    def _account(self, user_id: str) -> dict | None:
+        """The account's representation; None when there is no such account."""
         try:
-            rep = self._admin.get_user(user_id)
+            return self._admin.get_user(user_id)
         except KeycloakGetError as exc:
             if exc.response_code == 404:
                 return None
             raise AccountsUnavailable(str(exc.response_code)) from exc
         except (KeycloakError, OSError) as exc:
             raise AccountsUnavailable(exc.__class__.__name__) from exc
+
+    def user_label(self, user_id: str) -> str | None:
+        """Name and e-mail of an account, for the pages (None: no such account)."""
+        rep = self._account(user_id)
+        if rep is None:
+            return None
         name = " ".join(p for p in (rep.get("firstName"), rep.get("lastName")) if p)
         return f"{name} <{rep.get('email', '')}>" if name else rep.get("email", user_id)
 
     def remove_payer_account(self, user_id: str, manager_id: str, payer_code: str) -> bool:
         """Takes `manager:code` off the account (False: the account or the value was not there)."""
         account = format_account(manager_id, payer_code)
-        try:
-            rep = self._admin.get_user(user_id)
-        except KeycloakGetError as exc:
-            if exc.response_code == 404:
-                return False
-            raise AccountsUnavailable(str(exc.response_code)) from exc
-        except (KeycloakError, OSError) as exc:
-            raise AccountsUnavailable(exc.__class__.__name__) from exc
+        rep = self._account(user_id)
+        if rep is None:
+            return False
         attributes = rep.get("attributes") or {}
         accounts = list(attributes.get(PAYER_ACCOUNTS) or [])
         if account not in accounts:

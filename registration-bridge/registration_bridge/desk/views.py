@@ -130,7 +130,7 @@ def preview(staff: Staff, manager_id: str, upload_id: str):
 def apply(staff: Staff, manager_id: str, upload_id: str):
     _manager(staff, manager_id)
     session = _session()
-    if import_preview.preview_of(session, manager_id, upload_id) is None:
+    if not import_preview.pending(session, manager_id, upload_id):
         flash(texts.t("upload_gone"), "error")  # applied already (a form posted twice) or expired: nothing changes
         return redirect(url_for("desk.upload_form", manager_id=manager_id))
     complete = request.form.get("complete_list") == "1"
@@ -304,11 +304,10 @@ def residents_csv(staff: Staff, manager_id: str):
     _manager(staff, manager_id)
     accounts = _accounts()
     try:
-        first = accounts.page(manager_id, "", 0, 1)  # Keycloak down: a message, not half a file
+        accounts.page(manager_id, "", 0, 1)  # Keycloak down: a message, not half a file
     except AccountsUnavailable:
         flash(texts.t("keycloak_down"), "error")
         return redirect(url_for("desk.residents", manager_id=manager_id))
-    del first
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
