@@ -20,18 +20,23 @@ from devstack.stack import ADMIN_PASSWORD, ADMIN_USER, Stack, StackSettings
 
 from .keycloak_pages import Browserless
 from .mail_catcher import MailCatcher
+from .payer_codes import new_payer_code
 
 pytestmark = pytest.mark.integration
 
 
+# The bridge of the tests' stack differs from make run's in these settings only:
+TEST_BRIDGE_ENV = {
+    # orphan claims (a registration whose bridge died mid-way) are released after 2 s instead of 60 s
+    "BRIDGE_ORPHAN_CLAIM_AGE_SECONDS": "2",
+    # a flood of failed checks is seen within a second (test_captcha's flood) instead of 10 s
+    "BRIDGE_ATTACK_CHECK_SECONDS": "1",
+}
+
+
 @pytest.fixture(scope="session")
 def stack():
-    # orphan claims (a registration whose bridge died mid-way) are released after 2 s here instead of 60 s
-    stack = Stack(
-        StackSettings(
-            ports=Ports.free(), var_dir=VAR / "test", fresh=True, bridge_env={"BRIDGE_ORPHAN_CLAIM_AGE_SECONDS": "2"}
-        )
-    )
+    stack = Stack(StackSettings(ports=Ports.free(), var_dir=VAR / "test", fresh=True, bridge_env=TEST_BRIDGE_ENV))
     try:
         stack.start()
         yield stack
@@ -101,7 +106,7 @@ def make_payer(stack, tmp_path: Path):
     """Adds a new, unclaimed payer to a manager, with its own code and bill password."""
 
     def make(manager: str = "staninvest") -> dict:
-        code = str(700000 + secrets.randbelow(299999))
+        code = new_payer_code()
         bill_password = "Bill-" + secrets.token_hex(3)
         csv_file = tmp_path / f"payer-{code}.csv"
         csv_file.write_text(

@@ -15,6 +15,7 @@ from devstack.layout import REALM
 
 from .conftest import run_bridge_cli
 from .keycloak_pages import jwt_claims
+from .payer_codes import new_payer_code
 from .staff_device_login import Person, device_login, totp
 from .test_registration import register, users_with_email
 
@@ -99,7 +100,7 @@ def upload(stack, token: str, manager_id: str, csv: bytes) -> requests.Response:
 
 
 def new_payer_csv() -> tuple[str, str, bytes]:
-    code = str(800000 + secrets.randbelow(199999))
+    code = new_payer_code(800000, 999999)
     bill_password = "Bill-" + secrets.token_hex(4)
     return code, bill_password, f"payer_code,bill_password,holder_name\n{code},{bill_password},Nov Plačnik\n".encode()
 

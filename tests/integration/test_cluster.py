@@ -29,6 +29,7 @@ from devstack.stack import ADMIN_PASSWORD, ADMIN_USER
 
 from ..figures import record
 from .keycloak_pages import Browserless, Page
+from .payer_codes import new_payer_code
 
 pytestmark = pytest.mark.integration
 
@@ -103,10 +104,7 @@ class Resident(Browserless):
 
 def make_payers(cluster: Cluster, count: int) -> list[dict]:
     """New unclaimed payers of Staninvest, imported in one file."""
-    payers = [
-        {"code": str(700000 + secrets.randbelow(299999)), "bill_password": "Bill-" + secrets.token_hex(3)}
-        for _ in range(count)
-    ]
+    payers = [{"code": new_payer_code(), "bill_password": "Bill-" + secrets.token_hex(3)} for _ in range(count)]
     path = cluster.settings.var_dir / f"payers-{uuid.uuid4().hex[:8]}.csv"
     path.write_text(
         "payer_code,bill_password,holder_name\n"

@@ -19,6 +19,7 @@ from devstack.demo_staff import STAFF, demo_otp, ensure_demo_staff
 
 from .browser_support import PHONE, horizontal_overflow, serious_accessibility_violations
 from .keycloak_pages import Browserless, jwt_claims
+from .payer_codes import new_payer_code
 from .staff_device_login import totp
 from .test_managers_as_organizations import managers_in_bridge, wait_for
 from .test_registration import register, users_with_email
@@ -105,7 +106,7 @@ def find_payer(page: Page, code: str) -> None:
 
 
 def new_code() -> str:
-    return str(500000 + secrets.randbelow(199999))
+    return new_payer_code(500000, 699999)
 
 
 def test_the_office_runs_its_payer_list_on_the_desk(stack, page, manager, new_staff, admin, browser):

@@ -34,7 +34,7 @@ def wait_for(condition, timeout: float = 10):
 
 def test_one_registration_is_followed_across_keycloak_and_the_bridge_by_one_id(stack, browser, resident, payer):
     page = register(browser, resident)
-    assert resident["email"] in page.text
+    assert resident["email"] in page.text, page.field_errors() or page.text[:1000]
 
     def bridge_events() -> dict[str, dict]:
         return {

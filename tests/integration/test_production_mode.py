@@ -26,6 +26,7 @@ from ..figures import record
 from .conftest import run_bridge_cli
 from .keycloak_pages import Browserless
 from .mail_catcher import MailCatcher
+from .payer_codes import new_payer_code
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +128,7 @@ def test_our_providers_are_installed_and_the_realm_uses_them(admin):
 
 
 def test_a_resident_registers_through_the_payer_check(production, admin, browser_client, postgres_cluster):
-    code, bill_password = str(700000 + secrets.randbelow(299999)), "Bill-" + secrets.token_hex(3)
+    code, bill_password = new_payer_code(), "Bill-" + secrets.token_hex(3)
     csv_file = production.settings.var_dir / "payer.csv"
     csv_file.write_text(f"payer_code,bill_password,holder_name\n{code},{bill_password},Test Payer\n", encoding="utf-8")
     imported = run_bridge_cli(production, "import-payers", "--manager", "staninvest", str(csv_file))
