@@ -39,6 +39,10 @@ CAPTCHA_KEY_VAULT_KEY = "captcha-hmac-key"
 # the work of one challenge: in dev and tests a few thousand hashes (the tests solve them in Python), in
 # production the provider's default (about a second on a phone)
 DEV_CAPTCHA_MAX_NUMBER = 50_000
+# while the bridge reports a flood of failed checks: five times that, for 15 s after its last report (production:
+# 1 000 000 for 15 minutes), so that a flood made in dev or a test is over soon
+DEV_CAPTCHA_ATTACK_MAX_NUMBER = 250_000
+DEV_CAPTCHA_ATTACK_SECONDS = 15
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 # what `kc.sh build` fixes for production mode (start --optimized then starts without a build step): one node
@@ -75,6 +79,9 @@ class StackSettings:
     keycloak_start_options: tuple[str, ...] = ()
     # the address residents use, when it is not Keycloak's own port (a cluster node behind the load balancer)
     keycloak_public_url: str | None = None
+    # the work of the "Nisem robot" challenges (bench/captcha_solve.py measures the production default)
+    captcha_max_number: int = DEV_CAPTCHA_MAX_NUMBER
+    captcha_attack_max_number: int = DEV_CAPTCHA_ATTACK_MAX_NUMBER
 
     @property
     def production(self) -> bool:
@@ -132,7 +139,9 @@ class StackSettings:
         """The provider's bridge options (esoseska-bridge SPI) and the file vault that holds the callback secret."""
         return {
             "KC_SPI_ESOSESKA_BRIDGE__DEFAULT__URL": f"http://127.0.0.1:{self.ports.bridge}",
-            "KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER": str(DEV_CAPTCHA_MAX_NUMBER),
+            "KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER": str(self.captcha_max_number),
+            "KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__ATTACK_MAX_NUMBER": str(self.captcha_attack_max_number),
+            "KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__ATTACK_SECONDS": str(DEV_CAPTCHA_ATTACK_SECONDS),
             "KC_VAULT": "file",
             "KC_VAULT_DIR": str(self.keycloak_vault),
         }

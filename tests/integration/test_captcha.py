@@ -12,14 +12,24 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
 from playwright.sync_api import expect
+from registration_bridge.db import make_engine
+from registration_bridge.models import VerificationAttempt, utcnow
 
-from devstack.stack import DEV_CAPTCHA_HMAC_KEY, DEV_CAPTCHA_MAX_NUMBER
+from devstack.stack import (
+    DEV_CAPTCHA_ATTACK_MAX_NUMBER,
+    DEV_CAPTCHA_ATTACK_SECONDS,
+    DEV_CAPTCHA_HMAC_KEY,
+    DEV_CAPTCHA_MAX_NUMBER,
+)
 
 from ..altcha_solver import payload, solve
+from ..figures import record
 from .keycloak_pages import CAPTCHA_FIELD, Browserless, Page, solved_captcha
 from .test_accounts import account, new_browser  # noqa: F401 (fixtures)
 from .test_inquiry import MANAGER_MAIL, inquiry_url
@@ -115,6 +125,73 @@ def test_a_solution_is_good_for_one_registration_only(browser, admin, resident, 
     own_work = {k: v for k, v in second_values.items() if k != CAPTCHA_FIELD}
     done = again.submit(replayed, "kc-register-form", own_work)
     assert second_values["email"] in done.text, done.text[:1000]
+
+
+# --- a flood of failed checks: more work ----------------------------------------------------------------------
+FLOOD_NETWORK_PREFIX = "198.51.100."  # TEST-NET-2: a botnet's many networks, none of them this test's own
+
+
+@contextmanager
+def flood_of_failed_checks(stack, failures: int = 10_000) -> Iterator[None]:
+    """The bridge's record of a flood: `failures` wrong bill passwords of the last minutes from 250 networks (the
+    bridge's BRIDGE_MAX_FAILURES_PER_HOUR is 10 000), gone again afterwards."""
+    engine = make_engine(stack.settings.bridge_environment()["DATABASE_URL"])
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "manager_id": "staninvest",
+            "payer_code": f"flood-{i}",
+            "outcome": "wrong_bill_password",
+            "client_ip": f"{FLOOD_NETWORK_PREFIX}{i % 250}",
+            "client_network": f"{FLOOD_NETWORK_PREFIX}{i % 250}",
+        }
+        for i in range(failures)
+    ]
+    try:
+        with engine.begin() as connection:
+            connection.execute(VerificationAttempt.__table__.insert(), rows)
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(
+                VerificationAttempt.__table__.delete().where(
+                    VerificationAttempt.client_network.startswith(FLOOD_NETWORK_PREFIX)
+                )
+            )
+        engine.dispose()
+
+
+def challenge_work(browser: Browserless) -> int:
+    return int(browser.open_registration().captcha_challenge("kc-register-form")["maxnumber"])
+
+
+def test_a_flood_of_failed_checks_makes_the_work_harder_until_it_is_over(stack, browser, resident):
+    assert challenge_work(browser) == DEV_CAPTCHA_MAX_NUMBER
+    with flood_of_failed_checks(stack):
+        time.sleep(1.5)  # the bridge looks at the overall count at most once a second here (ATTACK_CHECK_SECONDS)
+        # the next payer check's answer tells Keycloak (a guess: under a flood this network's budget is spent anyway)
+        refused = register(browser, dict(resident, billPassword="ugibam"))
+        assert NOT_VERIFIED_SL in (refused.field_error("billPassword") or ""), refused.field_errors()
+        # every page from now asks for more work, the page that refused the guess too, and its solution counts
+        assert int(refused.captcha_challenge("kc-register-form")["maxnumber"]) == DEV_CAPTCHA_ATTACK_MAX_NUMBER
+        other = Browserless(browser.keycloak_url, browser.realm, browser.client_id, browser.redirect_uri)
+        harder = other.open_registration()
+        assert int(harder.captcha_challenge("kc-register-form")["maxnumber"]) == DEV_CAPTCHA_ATTACK_MAX_NUMBER
+        solved = other.submit(harder, "kc-register-form", dict(resident, billPassword="ugibam"))
+        assert solved.field_error(CAPTCHA_FIELD) is None, solved.field_errors()
+        raised_at = time.monotonic()
+    # the flood is over: the work falls back once the bridge has not reported one for the attack duration
+    deadline = raised_at + DEV_CAPTCHA_ATTACK_SECONDS + 20
+    while (work := challenge_work(browser)) != DEV_CAPTCHA_MAX_NUMBER and time.monotonic() < deadline:
+        time.sleep(1)
+    assert work == DEV_CAPTCHA_MAX_NUMBER, "the work stayed raised after the flood"
+    lasted = time.monotonic() - raised_at
+    record(
+        "captcha under a flood of failed checks: maxnumber normal / raised, back to normal after (s)",
+        f"{DEV_CAPTCHA_MAX_NUMBER} / {DEV_CAPTCHA_ATTACK_MAX_NUMBER}, {lasted:.0f} (attack duration "
+        f"{DEV_CAPTCHA_ATTACK_SECONDS} s)",
+    )
 
 
 def test_the_form_without_javascript_says_the_check_needs_it(browser):

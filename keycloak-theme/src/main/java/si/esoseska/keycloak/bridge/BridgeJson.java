@@ -113,7 +113,7 @@ public final class BridgeJson {
                 });
                 attributes.put(name, values);
             });
-            return VerifyResult.verified(ticket, attributes);
+            return VerifyResult.verified(ticket, attributes).withCaptchaRequired(captchaRequired(root));
         }
         List<VerifyResult.FieldError> errors = new ArrayList<>();
         for (JsonNode error : root.path("errors")) {
@@ -126,7 +126,13 @@ public final class BridgeJson {
         if (errors.isEmpty()) {
             throw new BridgeUnavailableException("verify answer rejected the payer without saying why");
         }
-        return VerifyResult.rejected(errors);
+        return VerifyResult.rejected(errors).withCaptchaRequired(captchaRequired(root));
+    }
+
+    /** {@code "captcha_required": true} in a verify answer: the bridge sees a flood of failed checks. */
+    private static boolean captchaRequired(JsonNode root) {
+        JsonNode flag = root.get("captcha_required");
+        return flag != null && flag.isBoolean() && flag.booleanValue();
     }
 
     public static List<ManagerOption> parseManagers(byte[] json) throws BridgeUnavailableException {

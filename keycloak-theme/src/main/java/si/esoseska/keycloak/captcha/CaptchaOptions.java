@@ -9,21 +9,34 @@ import java.util.regex.Pattern;
 
 /**
  * The server options of the captcha SPI, read once at start ({@code --spi-esoseska-captcha--default--<option>} or
- * {@code KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__<OPTION>}): how much work a challenge asks for (its maxnumber), how long
- * it is good for, and the vault key of the HMAC key that signs the challenges. A value that is not valid stops
- * Keycloak's start with a message naming the option.
+ * {@code KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__<OPTION>}): how much work a challenge asks for (its maxnumber), and how
+ * much while the bridge reports a flood of failed payer checks (and for how long after its last report), how long a
+ * challenge is good for, and the vault key of the HMAC key that signs the challenges. A value that is not valid
+ * stops Keycloak's start with a message naming the option.
  */
-public record CaptchaOptions(int maxNumber, Duration ttl, String keyVaultKey) {
+public record CaptchaOptions(
+        int maxNumber, int attackMaxNumber, Duration attackDuration, Duration ttl, String keyVaultKey) {
 
     public static final String SPI = "esoseska-captcha";
     public static final String PROVIDER = "default";
 
     public static final String MAX_NUMBER = "maxNumber";
+    public static final String ATTACK_MAX_NUMBER = "attackMaxNumber";
+    public static final String ATTACK_SECONDS = "attackSeconds";
     public static final String TTL_SECONDS = "ttlSeconds";
     public static final String HMAC_KEY_VAULT_KEY = "hmacKeyVaultKey";
 
     /** About a second of a phone's time on average (it tries half the range): the production default. */
     public static final int DEFAULT_MAX_NUMBER = 200_000;
+
+    /**
+     * Five times the work while the bridge reports a flood (about 5 s of an old phone's time on average): a robot's
+     * every guess costs that much more, a resident waits a few seconds once.
+     */
+    public static final int DEFAULT_ATTACK_MAX_NUMBER = 1_000_000;
+
+    /** The harder challenges stay this long after the bridge's last report of a flood (its WARNING period). */
+    public static final int DEFAULT_ATTACK_SECONDS = 900;
 
     public static final int MIN_MAX_NUMBER = 1_000;
     public static final int MOST_MAX_NUMBER = 10_000_000;
@@ -44,6 +57,18 @@ public record CaptchaOptions(int maxNumber, Duration ttl, String keyVaultKey) {
     public static CaptchaOptions read(Function<String, String> option) {
         List<String> problems = new ArrayList<>();
         int maxNumber = number(option, MAX_NUMBER, DEFAULT_MAX_NUMBER, MIN_MAX_NUMBER, MOST_MAX_NUMBER, problems);
+        int attackMaxNumber = number(
+                option,
+                ATTACK_MAX_NUMBER,
+                Math.max(DEFAULT_ATTACK_MAX_NUMBER, maxNumber),
+                MIN_MAX_NUMBER,
+                MOST_MAX_NUMBER,
+                problems);
+        if (attackMaxNumber < maxNumber) {
+            problems.add(name(ATTACK_MAX_NUMBER) + " " + attackMaxNumber + " is less than " + name(MAX_NUMBER) + " "
+                    + maxNumber + ": a flood must not make the work smaller");
+        }
+        int attackSeconds = number(option, ATTACK_SECONDS, DEFAULT_ATTACK_SECONDS, 5, 86_400, problems);
         int ttl = number(option, TTL_SECONDS, DEFAULT_TTL_SECONDS, 30, 86_400, problems);
         String vaultKey = blankToNull(option.apply(HMAC_KEY_VAULT_KEY));
         if (vaultKey == null) {
@@ -55,7 +80,8 @@ public record CaptchaOptions(int maxNumber, Duration ttl, String keyVaultKey) {
         if (!problems.isEmpty()) {
             throw new Invalid("the captcha is not configured: " + String.join("; ", problems));
         }
-        return new CaptchaOptions(maxNumber, Duration.ofSeconds(ttl), vaultKey);
+        return new CaptchaOptions(
+                maxNumber, attackMaxNumber, Duration.ofSeconds(attackSeconds), Duration.ofSeconds(ttl), vaultKey);
     }
 
     /** The vault expression of the HMAC key, as {@code session.vault().getStringSecret} takes it. */

@@ -3,6 +3,7 @@ package si.esoseska.keycloak.captcha;
 import jakarta.ws.rs.core.MultivaluedMap;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.keycloak.models.KeycloakSession;
@@ -28,19 +29,30 @@ public final class CaptchaProvider implements Provider {
 
     private final KeycloakSession session;
     private final CaptchaOptions options;
+    private final CaptchaDifficulty difficulty;
     private final Clock clock;
 
-    CaptchaProvider(KeycloakSession session, CaptchaOptions options, Clock clock) {
+    CaptchaProvider(KeycloakSession session, CaptchaOptions options, CaptchaDifficulty difficulty, Clock clock) {
         this.session = session;
         this.options = options;
+        this.difficulty = difficulty;
         this.clock = clock;
     }
 
-    /** A fresh challenge for the page's widget, as JSON; empty when the realm's key is not in the vault. */
+    /**
+     * A fresh challenge for the page's widget, as JSON (harder while the bridge reports a flood); empty when the
+     * realm's key is not in the vault.
+     */
     public Optional<String> challengeJson() {
+        Instant now = clock.instant();
         return key().map(key -> new Altcha(key)
-                .issue(options.maxNumber(), clock.instant().plus(options.ttl()))
+                .issue(difficulty.maxNumber(now), now.plus(options.ttl()))
                 .toJson());
+    }
+
+    /** The bridge asked for a captcha in a verify answer (it sees a flood of failed checks): raise the work. */
+    public void floodReported() {
+        difficulty.floodReported(clock.instant());
     }
 
     /** The field error for the posted form, or empty when its captcha is solved (and now used up). */

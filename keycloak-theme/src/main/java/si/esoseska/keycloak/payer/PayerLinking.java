@@ -10,6 +10,7 @@ import si.esoseska.keycloak.bridge.BridgeUnavailableException;
 import si.esoseska.keycloak.bridge.ClaimResult;
 import si.esoseska.keycloak.bridge.VerifyRequest;
 import si.esoseska.keycloak.bridge.VerifyResult;
+import si.esoseska.keycloak.captcha.CaptchaProvider;
 import si.esoseska.keycloak.organization.ManagerOrganizations;
 
 /**
@@ -94,7 +95,11 @@ public final class PayerLinking {
                 new Bridge() {
                     @Override
                     public VerifyResult verify(VerifyRequest request) throws BridgeUnavailableException {
-                        return calls.verify(request);
+                        VerifyResult result = calls.verify(request);
+                        if (result.captchaRequired()) { // a flood of failed checks: harder challenges from now
+                            session.getProvider(CaptchaProvider.class).floodReported();
+                        }
+                        return result;
                     }
 
                     @Override

@@ -62,6 +62,20 @@ class BridgeJsonTest {
                 result.errors());
     }
 
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "{\"ok\":true,\"ticket\":\"t\",\"attributes\":{},\"captcha_required\":true} | true",
+                "{\"ok\":false,\"errors\":[{\"code\":\"x\"}],\"captcha_required\":true} | true",
+                "{\"ok\":false,\"errors\":[{\"code\":\"x\"}],\"captcha_required\":false} | false",
+                "{\"ok\":false,\"errors\":[{\"code\":\"x\"}],\"captcha_required\":\"yes\"} | false",
+                "{\"ok\":false,\"errors\":[{\"code\":\"x\"}]} | false"
+            })
+    void theBridgesRequestForACaptchaIsReadFromEitherAnswer(String answer, boolean required) throws Exception {
+        assertEquals(required, BridgeJson.parseVerify(utf8(answer)).captchaRequired());
+    }
+
     @Test
     void rejectedAnswerMayLeaveTheFieldOut() throws Exception {
         VerifyResult result = BridgeJson.parseVerify(utf8("{\"ok\":false,\"errors\":[{\"code\":\"rate_limited\"}]}"));

@@ -17,6 +17,8 @@ class CaptchaOptionsTest {
     void nothingSetGivesAboutASecondOfAPhonesWorkAndTheDefaultVaultKey() {
         CaptchaOptions options = CaptchaOptions.read(Map.<String, String>of()::get);
         assertEquals(200_000, options.maxNumber());
+        assertEquals(1_000_000, options.attackMaxNumber());
+        assertEquals(Duration.ofMinutes(15), options.attackDuration());
         assertEquals(Duration.ofMinutes(20), options.ttl());
         assertEquals("${vault.captcha-hmac-key}", options.keyVaultExpression());
         assertEquals("esoseska_captcha-hmac-key", options.vaultFileName("esoseska"));
@@ -46,5 +48,22 @@ class CaptchaOptionsTest {
         assertThrows(
                 CaptchaOptions.Invalid.class,
                 () -> CaptchaOptions.read(Map.of("hmacKeyVaultKey", "../etc/passwd")::get));
+    }
+
+    @Test
+    void aFloodsWorkIsSetOrFollowsALargerNormalWork() {
+        CaptchaOptions set = CaptchaOptions.read(Map.of("attackMaxNumber", "400000", "attackSeconds", "60")::get);
+        assertEquals(400_000, set.attackMaxNumber());
+        assertEquals(Duration.ofMinutes(1), set.attackDuration());
+        CaptchaOptions large = CaptchaOptions.read(Map.of("maxNumber", "2000000")::get);
+        assertEquals(2_000_000, large.attackMaxNumber());
+    }
+
+    @Test
+    void aFloodsWorkBelowTheNormalWorkStopsTheStart() {
+        var problem = assertThrows(
+                CaptchaOptions.Invalid.class,
+                () -> CaptchaOptions.read(Map.of("maxNumber", "300000", "attackMaxNumber", "100000")::get));
+        assertTrue(problem.getMessage().contains("KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__ATTACK_MAX_NUMBER"));
     }
 }
