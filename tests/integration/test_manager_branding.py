@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from devstack.layout import REALM
 
 from .browser_support import TransferMeter, screenshot
-from .test_mails import STANINVEST_LOGO, manager_logo  # noqa: F401  (fixture)
+from .test_accounts import account, new_browser  # noqa: F401  (fixtures)
+from .test_mails import STANINVEST_LOGO, ask_for_a_new_password, manager_logo  # noqa: F401  (fixture)
 from .test_resident_page_weight import MOST_PER_PAGE
 
 pytestmark = pytest.mark.integration
@@ -97,3 +98,41 @@ def test_a_colour_too_light_for_white_text_is_not_used(stack, page, portal_clien
     finally:
         for org in admin.get_organizations({"q": f"alias:{alias}"}):
             admin.delete_organization(org["id"])
+
+
+def test_a_resident_who_came_from_no_portal_sees_their_managers_look_once_known(
+    new_browser,  # noqa: F811
+    account,  # noqa: F811
+    admin,
+    mail,
+):
+    """The login page is eSoseska's (nobody is known yet); the new password page of the reset mail's link is the
+    resident's manager's: Keycloak knows who they are by then."""
+    browser = new_browser()
+    login = browser.open_login()
+    assert "Staninvest" not in login.soup.find("header").get_text()
+    ask_for_a_new_password(browser, account["email"])
+    reset = mail.wait_for(account["email"], "Ponastavitev gesla")
+    new_password = browser.follow(mail.links(reset)["Nastavi novo geslo"])
+    assert new_password.form("kc-passwd-update-form") is not None
+    header = new_password.soup.find("header")
+    assert "Staninvest d.o.o." in header.get_text(), header
+    assert header.find("img")["src"] == STANINVEST_LOGO
+
+
+def test_a_resident_of_two_managers_who_came_from_neither_sees_esoseska(
+    new_browser,  # noqa: F811
+    account,  # noqa: F811
+    admin,
+    mail,
+):
+    """No manager is preferred over another: a member of two organizations who came from neither gets the
+    platform's look."""
+    domovanje = next(org for org in admin.get_organizations({"q": "alias:domovanje"}) if org["alias"] == "domovanje")
+    admin.organization_user_add(account["id"], domovanje["id"])
+    browser = new_browser()
+    ask_for_a_new_password(browser, account["email"])
+    reset = mail.wait_for(account["email"], "Ponastavitev gesla")
+    new_password = browser.follow(mail.links(reset)["Nastavi novo geslo"])
+    header = new_password.soup.find("header")
+    assert "eSoseska" in header.get_text() and header.find("img") is None, header

@@ -1,6 +1,8 @@
 package si.esoseska.keycloak.branding;
 
+import java.util.Optional;
 import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.OrganizationModel;
 import org.keycloak.models.RealmModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 import si.esoseska.keycloak.organization.ManagerOrganizations;
@@ -8,9 +10,11 @@ import si.esoseska.keycloak.registration.ManagerHint;
 
 /**
  * The look of the login and registration pages: the manager the resident came from (the portal client's
- * {@code esoseska.manager} or {@code manager_hint}, ManagerHint) if it has an enabled organization, else the
- * platform's. The platform's logo is the template's inline house (no address); its terms and privacy links are the
- * realm attributes {@code termsUrl} and {@code privacyUrl}.
+ * {@code esoseska.manager} or {@code manager_hint}, ManagerHint) if it has an enabled organization; else, once the
+ * page knows who the resident is (a new password from the reset mail, "Dodaj upravnika", a required action), their
+ * manager's organization ({@link ResidentManager}: the only one they are a member of); else the platform's. The
+ * platform's logo is the template's inline house (no address); its terms and privacy links are the realm attributes
+ * {@code termsUrl} and {@code privacyUrl}.
  */
 public final class LoginBrand {
 
@@ -21,9 +25,11 @@ public final class LoginBrand {
                 null,
                 realm == null ? null : realm.getAttribute("termsUrl"),
                 realm == null ? null : realm.getAttribute("privacyUrl"));
-        return ManagerHint.of(authSession)
+        Optional<OrganizationModel> manager = ManagerHint.of(authSession)
                 .flatMap(hint -> ManagerOrganizations.enabled(session, hint))
-                .map(org -> Brand.of(org, platform))
-                .orElse(platform);
+                .or(() -> authSession == null
+                        ? Optional.empty()
+                        : ResidentManager.of(session, authSession.getAuthenticatedUser(), Optional.empty()));
+        return manager.map(org -> Brand.of(org, platform)).orElse(platform);
     }
 }
