@@ -82,7 +82,7 @@ test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
 # (about 23 minutes on 2 cores; run it on an otherwise idle machine)
-bench: setup $(POSTGRES)
+bench: setup $(POSTGRES) $(CHROMIUM)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/upload_memory.py
 	$(VENV)/bin/python bench/verify_load.py
@@ -91,6 +91,7 @@ bench: setup $(POSTGRES)
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py
 	$(VENV)/bin/python bench/keycloak_startup.py
 	$(VENV)/bin/python bench/lighthouse_pages.py
+	$(VENV)/bin/python bench/captcha_solve.py
 	$(VENV)/bin/python bench/report.py
 
 # known vulnerabilities in the bridge's locked dependencies; needs pypi.org's JSON API or osv.dev, which the

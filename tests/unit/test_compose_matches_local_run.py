@@ -81,11 +81,14 @@ def test_keycloak_gets_the_same_bridge_options_and_vault_in_both_runs(tmp_path):
 def test_keycloak_gets_the_captcha_options_in_both_runs(tmp_path):
     local, compose = local_stack(tmp_path).keycloak.env, services()["keycloak"]["environment"]
     captcha_options = {name for name in local if name.startswith("KC_SPI_ESOSESKA_CAPTCHA__")}
-    assert captcha_options == {"KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"} and captcha_options <= set(compose)
-    # the tests solve the challenges in Python: a small maxnumber locally, the phone's second in production
-    assert int(local["KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"]) < int(
-        compose["KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__MAX_NUMBER"]
-    )
+    assert captcha_options == {
+        f"KC_SPI_ESOSESKA_CAPTCHA__DEFAULT__{option}"
+        for option in ("MAX_NUMBER", "ATTACK_MAX_NUMBER", "ATTACK_SECONDS")
+    }
+    assert captcha_options <= set(compose)
+    # the tests solve the challenges in Python and wait for a flood to pass: less work and a shorter flood locally
+    for option in captcha_options:
+        assert int(local[option]) < int(compose[option]), option
 
 
 def test_keycloak_imports_the_repositorys_realm_file():

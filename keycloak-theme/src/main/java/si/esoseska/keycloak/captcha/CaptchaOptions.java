@@ -26,14 +26,17 @@ public record CaptchaOptions(
     public static final String TTL_SECONDS = "ttlSeconds";
     public static final String HMAC_KEY_VAULT_KEY = "hmacKeyVaultKey";
 
-    /** About a second of a phone's time on average (it tries half the range): the production default. */
-    public static final int DEFAULT_MAX_NUMBER = 200_000;
+    /**
+     * The production default: an old phone (a CPU four times slower than a server's core) tries half the range in
+     * about 1.5 s on average (bench/captcha_solve.py; docs/performance.md), within the 2 s a resident should wait.
+     */
+    public static final int DEFAULT_MAX_NUMBER = 100_000;
 
     /**
-     * Five times the work while the bridge reports a flood (about 5 s of an old phone's time on average): a robot's
+     * Five times the work while the bridge reports a flood (about 8 s of an old phone's time on average): a robot's
      * every guess costs that much more, a resident waits a few seconds once.
      */
-    public static final int DEFAULT_ATTACK_MAX_NUMBER = 1_000_000;
+    public static final int DEFAULT_ATTACK_MAX_NUMBER = 500_000;
 
     /** The harder challenges stay this long after the bridge's last report of a flood (its WARNING period). */
     public static final int DEFAULT_ATTACK_SECONDS = 900;

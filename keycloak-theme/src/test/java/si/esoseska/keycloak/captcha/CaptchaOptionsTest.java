@@ -14,10 +14,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CaptchaOptionsTest {
 
     @Test
-    void nothingSetGivesAboutASecondOfAPhonesWorkAndTheDefaultVaultKey() {
+    void nothingSetGivesAnOldPhonesSecondAndAHalfAndTheDefaultVaultKey() {
         CaptchaOptions options = CaptchaOptions.read(Map.<String, String>of()::get);
-        assertEquals(200_000, options.maxNumber());
-        assertEquals(1_000_000, options.attackMaxNumber());
+        assertEquals(100_000, options.maxNumber());
+        assertEquals(500_000, options.attackMaxNumber());
         assertEquals(Duration.ofMinutes(15), options.attackDuration());
         assertEquals(Duration.ofMinutes(20), options.ttl());
         assertEquals("${vault.captcha-hmac-key}", options.keyVaultExpression());
