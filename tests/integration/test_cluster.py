@@ -28,7 +28,7 @@ from keycloak import KeycloakAdmin
 from registration_bridge import signing
 from registration_bridge.settings import Settings
 
-from devstack.cluster import NODES, REPLICAS, Cluster, ClusterPorts, ClusterSettings
+from devstack.cluster import NODES, Cluster, ClusterPorts, ClusterSettings
 from devstack.layout import REALM, VAR, VENV_BIN
 from devstack.stack import ADMIN_PASSWORD, ADMIN_USER
 
