@@ -80,6 +80,12 @@ class PostgresCluster:
     def stop(self) -> None:
         self.server.stop()
 
+    def restart(self) -> PostgresCluster:
+        """`pg_ctl restart -m fast`: every connection is cut (open transactions roll back), the server shuts down
+        cleanly and starts again on the same data and port; clients must connect anew."""
+        self.server.stop()
+        return self.start()
+
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -47,6 +47,22 @@ def test_the_load_balancer_config_is_valid_with_the_clusters_addresses():
     assert "stick on req.cook(AUTH_SESSION_ID)" in text
 
 
+def _directives(name: str) -> list[list[str]]:
+    """The arguments of every `name` line of the load balancer's config (comments left out)."""
+    lines = [line.split("#", 1)[0].split() for line in HAPROXY_CONFIG.read_text().splitlines()]
+    return [words[1:] for words in lines if words and words[0] == name]
+
+
+def test_the_load_balancer_resends_a_request_only_when_no_server_saw_it():
+    """A POST (a registration, a signed callback) must never reach two servers: the only retry condition is a
+    connection that could not be made. Every other one of HAProxy's (empty-response, junk-response,
+    response-timeout, 0rtt-rejected, status codes, all-retryable-errors) resends a request a server took."""
+    assert _directives("retry-on") == [["conn-failure"]]
+    assert _directives("retries") == [["2"]]
+    # redispatch: a retry (of a connection failure) may go to the other server; nothing more
+    assert _directives("option").count(["redispatch", "1"]) == 1
+
+
 def test_the_transport_ports_leave_room_for_failure_detection():
     for ports in (ClusterPorts.free(), ClusterPorts.dev()):
         assert all(port + FD_SOCK2_OFFSET <= 65535 for port in ports.node_transport)
