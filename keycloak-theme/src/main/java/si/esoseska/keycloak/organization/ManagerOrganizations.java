@@ -60,9 +60,9 @@ public final class ManagerOrganizations {
         if (org.isEmpty()) {
             return false;
         }
-        OrganizationProvider orgs = provider(session);
-        if (!orgs.isMember(org.get(), user)) {
-            orgs.addMember(org.get(), user);
+        // addMember looks at the membership itself (false: a member already), so no isMember first: that was one
+        // more query in every registration's transaction
+        if (provider(session).addMember(org.get(), user)) {
             LOG.infof("user %s joined organization %s", user.getId(), managerId);
         }
         return true;
