@@ -82,13 +82,14 @@ test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
 # (about 23 minutes on 2 cores; run it on an otherwise idle machine)
-bench: setup $(POSTGRES) $(CHROMIUM)
+bench: setup $(POSTGRES) $(HAPROXY) $(CHROMIUM)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/upload_memory.py
 	$(VENV)/bin/python bench/verify_load.py
 	$(VENV)/bin/python bench/desk_queries.py
 	$(VENV)/bin/python bench/registration_load.py
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py
+	$(VENV)/bin/python bench/cluster_registrations.py
 	$(VENV)/bin/python bench/keycloak_startup.py
 	$(VENV)/bin/python bench/lighthouse_pages.py
 	$(VENV)/bin/python bench/captcha_solve.py

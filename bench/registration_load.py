@@ -95,7 +95,13 @@ PHASES: list[tuple[float, float]] = []  # (page s, form post s) of each registra
 
 def register(stack: Stack, payer: tuple[str, str]) -> tuple[float, bool]:
     """One resident's registration as a browser submits it: its seconds and whether it reached 'check your e-mail'."""
-    base = f"{stack.settings.keycloak_url}/realms/{REALM}/protocol/openid-connect"
+    return register_at(stack.settings.keycloak_url, stack.settings.portal_url, payer)
+
+
+def register_at(keycloak_url: str, portal_url: str, payer: tuple[str, str]) -> tuple[float, bool]:
+    """register() against any Keycloak address (the cluster's load balancer too); `portal_url` names the portal-demo
+    client's redirect address."""
+    base = f"{keycloak_url}/realms/{REALM}/protocol/openid-connect"
     email = f"bench.{uuid.uuid4().hex[:12]}@example.si"
     started = time.perf_counter()
     with LocalhostSession() as browser:
@@ -104,7 +110,7 @@ def register(stack: Stack, payer: tuple[str, str]) -> tuple[float, bool]:
             timeout=30,
             params={
                 "client_id": CLIENT_ID,
-                "redirect_uri": f"{stack.settings.portal_url}/callback",
+                "redirect_uri": f"{portal_url}/callback",
                 "response_type": "code",
                 "scope": "openid",
                 "code_challenge": PKCE_CHALLENGE,

@@ -101,6 +101,19 @@ def rows() -> list[tuple[str, str, str, str]]:
     """(measure, target, measured, met) for every target the issue sets."""
     table = registration_rows("registration", "dev stack (start-dev, H2; bridge on SQLite)")
     table += registration_rows("registration-production", "production mode (start --optimized; PostgreSQL)")
+    for r in load("cluster") or []:
+        one, two = r["one_node"], r["two_nodes"]
+        table.append(
+            (
+                f"cluster (HAProxy, production mode): registration, concurrency {r['concurrency']}: regs/s, median / "
+                "p95 ms (2 nodes vs 1, node B stopped; on 2 cores: correctness and overhead, not more CPU)",
+                "",
+                f"{two['per_second']}/s, {two['median_ms']} / {two['p95_ms']} ms vs {one['per_second']}/s, "
+                f"{one['median_ms']} / {one['p95_ms']} ms (ratio {r['throughput_ratio']}); "
+                f"errors {two['errors'] + one['errors']}",
+                "",
+            )
+        )
     verify = load("verify")
     for database, figures in (verify or {}).items():
         for r in figures["closed_loop"]:
