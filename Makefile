@@ -81,7 +81,7 @@ test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
-# (about 23 minutes on 2 cores; run it on an otherwise idle machine)
+# (about 27 minutes on 2 cores; run it on an otherwise idle machine)
 bench: setup $(POSTGRES) $(HAPROXY) $(CHROMIUM)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/upload_memory.py
