@@ -24,7 +24,6 @@ from typing import IO, cast
 
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .bill_passwords import BillPasswordHasher, normalize_bill_password
@@ -245,9 +244,8 @@ class PayerImport:
         self, manager_id: str, rows: Iterator[PayerRow], report: ImportReport, errors: RowErrors
     ) -> ImportReport:
         """PostgreSQL: the checked rows with their keyed hashes into a temporary table (COPY, streamed: the process
-        holds one chunk of text at a time), then one upsert of them all. A code repeated in the file makes the
-        upsert fail (it would change its row twice): only then, or when other rows are wrong, one more query finds
-        the repeated lines, and nothing is applied."""
+        holds one chunk of text at a time), one query for codes the file repeats, then one upsert of the rows that
+        are new or changed."""
         connection = self._session.connection()
         connection.exec_driver_sql(_CREATE_STAGING)
         connection.exec_driver_sql(f"TRUNCATE {_STAGING}")  # left by an import earlier in this transaction
@@ -274,23 +272,12 @@ class PayerImport:
                     staged += len(chunk)
         finally:
             cursor.close()
+        _repeated_codes(connection, errors)  # one pass over the staged rows; the lines only when there are any
         if errors.total:
-            _repeated_codes(connection, errors)
             raise CsvImportError(errors.report())
         if staged == 0:
             raise CsvImportError([RowError(2, "the file has no payers")])
-        # a savepoint of its own, undone alone when a repeated code makes the upsert fail (plain SQL: the session's
-        # begin_nested() left the transaction aborted after the statement's error here)
-        connection.exec_driver_sql(f"SAVEPOINT {_UPSERT_SAVEPOINT}")
-        try:
-            inserted, updated = connection.execute(_UPSERT, {"manager_id": manager_id, "now": utcnow()}).one()
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != _CARDINALITY_VIOLATION:
-                raise
-            connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {_UPSERT_SAVEPOINT}")
-            _repeated_codes(connection, errors)
-            raise CsvImportError(errors.report()) from None
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {_UPSERT_SAVEPOINT}")
+        inserted, updated = connection.execute(_UPSERT, {"manager_id": manager_id, "now": utcnow()}).one()
         connection.exec_driver_sql(f"DROP TABLE {_STAGING}")
         report.rows = staged
         report.inserted = inserted
@@ -480,8 +467,6 @@ _CREATE_STAGING = (
 )
 # COPY's text format: a backslash and the separators escaped (validation refuses control characters anyway)
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_UPSERT_SAVEPOINT = "payer_import_upsert"
-_CARDINALITY_VIOLATION = "21000"  # "ON CONFLICT DO UPDATE command cannot affect row a second time"
 
 
 def _copy_value(value: str | None) -> str:
@@ -489,13 +474,23 @@ def _copy_value(value: str | None) -> str:
 
 
 # New codes are inserted and changed payers updated in one statement; the rows come in file order (a new temporary
-# table is read in the order it was written), so new payers get their ids in file order as on SQLite. xmax is 0 on
-# a row version this statement inserted, and not on one it updated: the two counts without a second pass.
+# table is read in the order it was written), so new payers get their ids in file order as on SQLite. Unchanged
+# payers are left out before the upsert: ON CONFLICT locks every row it meets, which writes (and logs) each page of
+# an unchanged registry. xmax is 0 on a row version this statement inserted, and not on one it updated: the two
+# counts without a second pass.
 _UPSERT = text(
     f"""WITH applied AS (
         INSERT INTO payers AS p (manager_id, payer_code, bill_password_hash, holder_name, address, unit, updated_at)
-        SELECT :manager_id, s.payer_code, s.bill_password_hash, s.holder_name, s.address, s.unit, :now
+        SELECT CAST(:manager_id AS varchar), s.payer_code, s.bill_password_hash, s.holder_name, s.address, s.unit,
+               :now
         FROM {_STAGING} AS s
+        WHERE NOT EXISTS (
+            SELECT FROM payers AS same
+            WHERE same.manager_id = CAST(:manager_id AS varchar) AND same.payer_code = s.payer_code
+              AND same.bill_password_hash IS NOT DISTINCT FROM s.bill_password_hash
+              AND same.holder_name IS NOT DISTINCT FROM s.holder_name
+              AND same.address IS NOT DISTINCT FROM s.address AND same.unit IS NOT DISTINCT FROM s.unit
+        )
         ON CONFLICT ON CONSTRAINT uq_payers_manager_code DO UPDATE
         SET bill_password_hash = excluded.bill_password_hash, holder_name = excluded.holder_name,
             address = excluded.address, unit = excluded.unit, updated_at = excluded.updated_at
@@ -509,6 +504,7 @@ _UPSERT = text(
 )
 # The lines whose code stands on an earlier line too, each with that first line: the first MAX_REPORTED_ERRORS by
 # line (RowErrors keeps no more) and how many there are in all (so the process never holds them all)
+_ANY_REPEATED = text(f"SELECT EXISTS (SELECT FROM {_STAGING} GROUP BY payer_code HAVING count(*) > 1)")
 _REPEATED = text(
     f"""SELECT s.line, s.payer_code, f.first_line, count(*) OVER () AS repeated
         FROM {_STAGING} AS s
@@ -521,6 +517,8 @@ _REPEATED = text(
 
 
 def _repeated_codes(connection: Connection, errors: RowErrors) -> None:
+    if not connection.execute(_ANY_REPEATED).scalar():  # the common case: one aggregate, nothing joined
+        return
     rows = connection.execute(_REPEATED, {"limit": MAX_REPORTED_ERRORS}).all()
     for line, code, first_line, _ in rows:
         errors.add(line, f"payer code {code} is already on line {first_line}")
