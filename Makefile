@@ -81,11 +81,12 @@ test-integration: setup $(CHROMIUM) $(POSTGRES) $(HAPROXY)
 	ESOSESKA_FIGURES_ADD=1 $(VENV)/bin/python -m pytest tests/integration
 
 # measured figures, not tests: tables on stdout, JSON under var/bench/, the summary against the targets last
-# (about 27 minutes on 2 cores; run it on an otherwise idle machine)
+# (about 40 minutes on 2 cores; run it on an otherwise idle machine)
 bench: setup $(POSTGRES) $(HAPROXY) $(CHROMIUM)
 	$(VENV)/bin/python bench/import_payers.py
 	$(VENV)/bin/python bench/upload_memory.py
 	$(VENV)/bin/python bench/verify_load.py
+	$(VENV)/bin/python bench/verify_history.py
 	$(VENV)/bin/python bench/desk_queries.py
 	$(VENV)/bin/python bench/registration_load.py
 	BENCH_REGISTRATION_MODE=production BENCH_REGISTRATION_CONCURRENCY=1,4 $(VENV)/bin/python bench/registration_load.py

@@ -179,15 +179,18 @@ def database(kind: str):
         cluster.remove()
 
 
-def measure(database_url: str) -> dict:
-    port = free_port()
-    env = {
+def bridge_env(database_url: str) -> dict:
+    return {
         "DATABASE_URL": database_url,
         "BRIDGE_CALLBACK_SECRET": SECRET,
         # right bill passwords only: no guessing limits apply
         "BRIDGE_SIGNATURE_TOLERANCE_SECONDS": "600",
         "BRIDGE_METRICS_BIND": f"127.0.0.1:{free_port()}",
     }  # not the default port: a `make run` may hold it
+
+
+def seed(env: dict) -> None:
+    """The manager and the bench's payers, through the command line (the real import, real keyed hashes)."""
     cli = str(VENV_BIN / "registration-bridge")
     subprocess.run(
         [cli, "add-manager", "--bridge-only", "staninvest", "--name", "Staninvest d.o.o."],
@@ -205,6 +208,9 @@ def measure(database_url: str) -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+
+
+def start_bridge(env: dict, port: int, log_name: str = "verify-bridge.log") -> Service:
     bridge = Service(
         "bridge",
         [
@@ -216,20 +222,33 @@ def measure(database_url: str) -> dict:
         ],
         env=env,
         cwd=ROOT,
-        log_path=OUT / "verify-bridge.log",
+        log_path=OUT / log_name,
         ready=http_ok(f"http://127.0.0.1:{port}/healthz"),
         ready_timeout=60,
     )
     bridge.start().wait_ready()
+    return bridge
+
+
+def open_loops(port: int) -> dict:
+    """OPEN_LOOP_RUNS open loops at FIXED_RATE: the run with the median p99, with every run's p99."""
+    runs = [asyncio.run(open_loop(port, FIXED_RATE)) for _ in range(OPEN_LOOP_RUNS)]
+    return {
+        **sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2],  # the run with the median p99
+        "p99_ms_runs": [r["p99_ms"] for r in runs],
+        "errors": sum(r["errors"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
+    }
+
+
+def measure(database_url: str) -> dict:
+    port = free_port()
+    env = bridge_env(database_url)
+    seed(env)
+    bridge = start_bridge(env, port)
     try:
         closed = [asyncio.run(closed_loop(port, c)) for c in CONCURRENCIES]
-        runs = [asyncio.run(open_loop(port, FIXED_RATE)) for _ in range(OPEN_LOOP_RUNS)]
-        fixed = {
-            **sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2],  # the run with the median p99
-            "p99_ms_runs": [r["p99_ms"] for r in runs],
-            "errors": sum(r["errors"] for r in runs),
-            "requests": sum(r["requests"] for r in runs),
-        }
+        fixed = open_loops(port)
     finally:
         bridge.stop()
     return {"closed_loop": closed, "open_loop": fixed}

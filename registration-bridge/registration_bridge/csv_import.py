@@ -4,6 +4,10 @@ Format: a header line, then one payer a line. Columns `payer_code,bill_password`
 `holder_name,address,unit` optional. Separator `,` `;` or tab; UTF-8 (with or without BOM) or
 Windows-1250. Re-importing updates payers by code and never duplicates them. The file is applied
 all or nothing: any bad row is reported with its line number and nothing of the file is kept.
+
+On PostgreSQL the checked rows go with COPY into a temporary table of the import's transaction, and two statements
+apply them (one upsert; the lines of repeated codes only when there are any); on SQLite batches of BATCH_SIZE rows
+are written with executemany as they come, the codes seen so far in a temporary table.
 """
 
 from __future__ import annotations
@@ -214,6 +218,8 @@ class PayerImport:
         errors = RowErrors()
         batch: list[PayerRow] = []
         try:
+            if self._session.get_bind().dialect.name == "postgresql":
+                return self._copy_and_apply(manager_id, self._rows(text, errors), report, errors)
             seen = _SeenCodes(self._session.connection())
             for row in self._rows(text, errors):
                 batch.append(row)
@@ -233,6 +239,51 @@ class PayerImport:
 
     def _rows(self, text: io.TextIOWrapper, errors: RowErrors) -> Iterator[PayerRow]:
         return read_rows(text, errors)
+
+    def _copy_and_apply(
+        self, manager_id: str, rows: Iterator[PayerRow], report: ImportReport, errors: RowErrors
+    ) -> ImportReport:
+        """PostgreSQL: the checked rows with their keyed hashes into a temporary table (COPY, streamed: the process
+        holds one chunk of text at a time), one query for codes the file repeats, then one upsert of the rows that
+        are new or changed."""
+        connection = self._session.connection()
+        connection.exec_driver_sql(_CREATE_STAGING)
+        connection.exec_driver_sql(f"TRUNCATE {_STAGING}")  # left by an import earlier in this transaction
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None
+        digest = self._hasher.digest
+        staged = 0
+        cursor = dbapi_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {_STAGING} ({', '.join(_STAGING_COLUMNS)}) FROM STDIN") as copy:
+                chunk: list[str] = []
+                for row in rows:
+                    code = row.payer_code
+                    chunk.append(
+                        f"{row.line}\t{code.translate(_COPY_ESCAPES)}\t{digest(manager_id, code, row.bill_password)}"
+                        f"\t{_copy_value(row.holder_name)}\t{_copy_value(row.address)}\t{_copy_value(row.unit)}\n"
+                    )
+                    if len(chunk) >= BATCH_SIZE:
+                        copy.write("".join(chunk))
+                        staged += len(chunk)
+                        chunk = []
+                if chunk:
+                    copy.write("".join(chunk))
+                    staged += len(chunk)
+        finally:
+            cursor.close()
+        _repeated_codes(connection, errors)  # one pass over the staged rows; the lines only when there are any
+        if errors.total:
+            raise CsvImportError(errors.report())
+        if staged == 0:
+            raise CsvImportError([RowError(2, "the file has no payers")])
+        inserted, updated = connection.execute(_UPSERT, {"manager_id": manager_id, "now": utcnow()}).one()
+        connection.exec_driver_sql(f"DROP TABLE {_STAGING}")
+        report.rows = staged
+        report.inserted = inserted
+        report.updated = updated
+        report.unchanged = staged - inserted - updated
+        return report
 
     @staticmethod
     def _validate(line: int, values: list[str], columns: _Columns, errors: RowErrors) -> PayerRow | None:
@@ -403,3 +454,73 @@ def _insert_payers(connection: Connection, rows: list[dict]) -> None:
             for r in rows
         ],
     )
+
+
+# PostgreSQL's import (PayerImport._copy_and_apply): the rows as checked, in file order, with their keyed hashes;
+# dropped at the end of the import, or with its transaction (a failed import's savepoint undoes its creation)
+_STAGING = "payer_import_rows"
+_STAGING_COLUMNS = ("line", "payer_code", "bill_password_hash", "holder_name", "address", "unit")
+_CREATE_STAGING = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (line integer NOT NULL, payer_code varchar(64) NOT NULL, "
+    "bill_password_hash varchar(64) NOT NULL, holder_name varchar(200), address varchar(300), unit varchar(64)) "
+    "ON COMMIT DROP"
+)
+# COPY's text format: a backslash and the separators escaped (validation refuses control characters anyway)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: str | None) -> str:
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
+
+
+# New codes are inserted and changed payers updated in one statement; the rows come in file order (a new temporary
+# table is read in the order it was written), so new payers get their ids in file order as on SQLite. Unchanged
+# payers are left out before the upsert: ON CONFLICT locks every row it meets, which writes (and logs) each page of
+# an unchanged registry. xmax is 0 on a row version this statement inserted, and not on one it updated: the two
+# counts without a second pass.
+_UPSERT = text(
+    f"""WITH applied AS (
+        INSERT INTO payers AS p (manager_id, payer_code, bill_password_hash, holder_name, address, unit, updated_at)
+        SELECT CAST(:manager_id AS varchar), s.payer_code, s.bill_password_hash, s.holder_name, s.address, s.unit,
+               :now
+        FROM {_STAGING} AS s
+        WHERE NOT EXISTS (
+            SELECT FROM payers AS same
+            WHERE same.manager_id = CAST(:manager_id AS varchar) AND same.payer_code = s.payer_code
+              AND same.bill_password_hash IS NOT DISTINCT FROM s.bill_password_hash
+              AND same.holder_name IS NOT DISTINCT FROM s.holder_name
+              AND same.address IS NOT DISTINCT FROM s.address AND same.unit IS NOT DISTINCT FROM s.unit
+        )
+        ON CONFLICT ON CONSTRAINT uq_payers_manager_code DO UPDATE
+        SET bill_password_hash = excluded.bill_password_hash, holder_name = excluded.holder_name,
+            address = excluded.address, unit = excluded.unit, updated_at = excluded.updated_at
+        WHERE p.bill_password_hash IS DISTINCT FROM excluded.bill_password_hash
+           OR p.holder_name IS DISTINCT FROM excluded.holder_name
+           OR p.address IS DISTINCT FROM excluded.address
+           OR p.unit IS DISTINCT FROM excluded.unit
+        RETURNING p.xmax = 0 AS inserted
+    )
+    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM applied"""
+)
+# The lines whose code stands on an earlier line too, each with that first line: the first MAX_REPORTED_ERRORS by
+# line (RowErrors keeps no more) and how many there are in all (so the process never holds them all)
+_ANY_REPEATED = text(f"SELECT EXISTS (SELECT FROM {_STAGING} GROUP BY payer_code HAVING count(*) > 1)")
+_REPEATED = text(
+    f"""SELECT s.line, s.payer_code, f.first_line, count(*) OVER () AS repeated
+        FROM {_STAGING} AS s
+        JOIN (SELECT payer_code, min(line) AS first_line FROM {_STAGING} GROUP BY payer_code HAVING count(*) > 1) AS f
+          ON f.payer_code = s.payer_code
+        WHERE s.line <> f.first_line
+        ORDER BY s.line
+        LIMIT :limit"""
+)
+
+
+def _repeated_codes(connection: Connection, errors: RowErrors) -> None:
+    if not connection.execute(_ANY_REPEATED).scalar():  # the common case: one aggregate, nothing joined
+        return
+    rows = connection.execute(_REPEATED, {"limit": MAX_REPORTED_ERRORS}).all()
+    for line, code, first_line, _ in rows:
+        errors.add(line, f"payer code {code} is already on line {first_line}")
+    if rows:
+        errors.total += rows[0].repeated - len(rows)  # counted, not kept: later by line than every one kept
